@@ -1,0 +1,115 @@
+import type { Context } from 'hono';
+import { generateCookie, getCookie } from 'hono/cookie';
+import { decide, type Decision, type WallReason } from '../../src/paywall/access.ts';
+import type { ManifestArticle } from '../../src/paywall/manifest.ts';
+import { settings } from '../../src/paywall/settings.ts';
+import type { AppEnv, Bindings } from '../env.ts';
+import { METER_COOKIE, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
+import { meterNotice } from '../meter/notice.ts';
+import { safePage } from '../pages/index.ts';
+import { sessionKeys } from '../session/keys.ts';
+import { readSession, SESSION_COOKIE } from '../session/index.ts';
+
+/** Responses whose body depends on the reader's cookies. */
+const VARY = 'Cookie';
+
+function meterSecret(env: Bindings): Uint8Array {
+  const secret = new TextEncoder().encode(env.METER_SECRET ?? '');
+  if (secret.length < 32) throw new Error('METER_SECRET is missing or shorter than 32 bytes');
+  return secret;
+}
+
+function defaultReason(article: ManifestArticle): WallReason {
+  return article.access === 'premium' ? 'premium' : 'limit';
+}
+
+async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date): Promise<Decision> {
+  const reader = await readSession(getCookie(c, SESSION_COOKIE), sessionKeys(c.env), now);
+  const month = monthOf(now, settings.timeZone);
+  const limit = settings.freeArticlesPerMonth;
+  const meter = await readMeter(getCookie(c, METER_COOKIE), meterSecret(c.env), month, limit);
+  return decide({ access: article.access, meterKey: article.meterKey, reader, meter, limit });
+}
+
+function assetRequest(c: Context<AppEnv>, path: string): Request {
+  return new Request(new URL(path, c.req.url));
+}
+
+async function fullResponse(
+  c: Context<AppEnv>,
+  article: ManifestArticle,
+  decision: Extract<Decision, { serve: 'full' }>,
+  now: Date,
+): Promise<Response> {
+  if (!article.fullPath) throw new Error(`No full text in the manifest for ${article.path}`);
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, article.fullPath));
+  if (asset.status !== 200) throw new Error(`Full text of ${article.path} answered ${asset.status}`);
+
+  const { metered } = decision;
+  const rewriter = new HTMLRewriter().on('[data-meter-notice]', {
+    element(element) {
+      if (!metered) return element.remove();
+      element.removeAttribute('hidden');
+      element.setInnerContent(meterNotice(metered.remaining, metered.counted));
+    },
+  });
+  const response = rewriter.transform(
+    new Response(asset.body, {
+      status: 200,
+      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-store', Vary: VARY },
+    }),
+  );
+  if (metered?.counted) {
+    const meter = await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecret(c.env));
+    const cookie = generateCookie(METER_COOKIE, meter, {
+      maxAge: secondsUntilNextMonth(now, settings.timeZone),
+      path: '/',
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+    });
+    response.headers.append('Set-Cookie', cookie);
+  }
+  return response;
+}
+
+async function teaserResponse(c: Context<AppEnv>, article: ManifestArticle, reason: WallReason): Promise<Response> {
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, article.path));
+  if (asset.status !== 200) return safePage(503, 'This story is not available right now');
+  const rewriter = new HTMLRewriter().on('[data-wall-reason]', {
+    element(element) {
+      if (element.getAttribute('data-wall-reason') === reason) element.removeAttribute('hidden');
+      else element.remove();
+    },
+  });
+  return rewriter.transform(
+    new Response(asset.body, {
+      status: 200,
+      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', Vary: VARY },
+    }),
+  );
+}
+
+/**
+ * Serves a locked story: the full text when the reader may read it, otherwise the teaser and the
+ * wall. Every failure on the way (keys, cookies, meter, the full-text asset) ends at the teaser.
+ */
+export async function serveLockedArticle(c: Context<AppEnv>, article: ManifestArticle): Promise<Response> {
+  const now = new Date();
+  let decision: Decision;
+  try {
+    decision = await decideFor(c, article, now);
+  } catch (error) {
+    console.error(`paywall: deciding ${article.path} failed, serving the teaser:`, error);
+    decision = { serve: 'teaser', reason: defaultReason(article) };
+  }
+  if (decision.serve === 'full') {
+    try {
+      return await fullResponse(c, article, decision, now);
+    } catch (error) {
+      console.error(`paywall: full text of ${article.path} failed, serving the teaser:`, error);
+      return teaserResponse(c, article, defaultReason(article));
+    }
+  }
+  return teaserResponse(c, article, decision.reason);
+}

@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { serveLockedArticle } from './article/index.ts';
+import type { AppEnv } from './env.ts';
+import { loadManifest } from './manifest/index.ts';
+import { safePage } from './pages/index.ts';
+import { isGuardedPath } from './paths/index.ts';
+
+const app = new Hono<AppEnv>();
+
+// The full-text pages and the manifest are files in the assets, but only the edge reads them.
+app.use('*', async (c, next) => {
+  if (isGuardedPath(new URL(c.req.url).pathname)) return notFound(c.env.ASSETS, c.req.url);
+  return next();
+});
+
+app.get('/articles/*', async (c) => {
+  const path = new URL(c.req.url).pathname;
+  let article;
+  try {
+    article = (await loadManifest(c.env.ASSETS, c.req.url)).get(path);
+  } catch (error) {
+    // Without the manifest nothing can be unlocked; the public file is the teaser or a free story.
+    console.error('paywall: manifest unavailable, serving public files only:', error);
+  }
+  if (!article || article.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
+  return serveLockedArticle(c, article);
+});
+
+app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
+
+app.onError((error) => {
+  console.error('paywall: unhandled error:', error);
+  return safePage(500, 'Something went wrong on our side');
+});
+
+async function notFound(assets: Fetcher, url: string): Promise<Response> {
+  const page = await assets.fetch(new Request(new URL('/404.html', url)));
+  if (page.status !== 200) return safePage(404, 'We could not find that page');
+  return new Response(page.body, { status: 404, headers: page.headers });
+}
+
+export default app;

@@ -1,0 +1,69 @@
+import { jwtVerify, SignJWT } from 'jose';
+import type { Meter } from '../../src/paywall/access.ts';
+
+/**
+ * The meter: which metered stories this browser has read this calendar month, in a cookie signed
+ * with METER_SECRET. It holds at most the monthly allowance of short story keys, so it stays small.
+ *
+ * A meter cookie that does not verify (edited, truncated, signed with another key) counts as a
+ * used-up allowance: a forged meter never buys a story. Deleting the cookie does reset the count;
+ * that is the accepted limit of any cookie meter.
+ */
+export const METER_COOKIE = 'paywall_meter';
+
+/** Larger than any meter we write for an allowance of up to 50 stories. */
+const MAX_METER_LENGTH = 1024;
+
+/** "2026-11": the calendar month of `date` in the site's time zone. */
+export function monthOf(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(date);
+  const year = parts.find((part) => part.type === 'year')?.value;
+  const month = parts.find((part) => part.type === 'month')?.value;
+  return `${year}-${month}`;
+}
+
+/** Seconds from `date` until the next month begins in `timeZone` (an upper bound, always positive). */
+export function secondsUntilNextMonth(date: Date, timeZone: string): number {
+  const current = monthOf(date, timeZone);
+  // Step forward a day at a time from a point safely inside the month; at most 32 steps.
+  let probe = new Date(date.getTime());
+  while (monthOf(probe, timeZone) === current) probe = new Date(probe.getTime() + 86_400_000);
+  return Math.max(60, Math.ceil((probe.getTime() - date.getTime()) / 1000));
+}
+
+interface MeterClaims {
+  m: string;
+  r: string[];
+}
+
+function isMeterClaims(value: unknown, limit: number): value is MeterClaims {
+  const claims = value as Partial<MeterClaims>;
+  return (
+    typeof claims.m === 'string' &&
+    Array.isArray(claims.r) &&
+    claims.r.length <= limit &&
+    claims.r.every((key) => typeof key === 'string' && key.length <= 32)
+  );
+}
+
+export async function readMeter(
+  token: string | undefined,
+  secret: Uint8Array,
+  month: string,
+  limit: number,
+): Promise<Meter> {
+  if (token === undefined) return { kind: 'counted', read: [] };
+  if (token.length > MAX_METER_LENGTH) return { kind: 'untrusted' };
+  try {
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+    if (!isMeterClaims(payload, limit)) return { kind: 'untrusted' };
+    return { kind: 'counted', read: payload.m === month ? payload.r : [] };
+  } catch {
+    return { kind: 'untrusted' };
+  }
+}
+
+export async function signMeter(read: readonly string[], month: string, secret: Uint8Array): Promise<string> {
+  const claims: MeterClaims = { m: month, r: [...read] };
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+}

@@ -1,0 +1,39 @@
+import type { Access } from './access.ts';
+
+/**
+ * The build's list of stories, read by the edge. It is served from the static assets at
+ * MANIFEST_PATH, and the edge refuses every outside request for it.
+ */
+export interface ManifestArticle {
+  /** Canonical public path, e.g. `/articles/monsoon-drains/`. */
+  path: string;
+  access: Access;
+  /** Short, stable key the meter cookie stores instead of the path. */
+  meterKey: string;
+  /** Path of the full-text page in the assets; present only for locked stories. */
+  fullPath?: string;
+}
+
+export interface Manifest {
+  version: 1;
+  articles: ManifestArticle[];
+}
+
+export const MANIFEST_PATH = '/paywall-manifest.json';
+
+/** Every path below this prefix holds locked text; only the edge may read it. */
+export const FULL_PREFIX = '/full';
+
+export function articlePath(slug: string): string {
+  return `/articles/${slug}/`;
+}
+
+export function fullPathOf(publicPath: string): string {
+  return `${FULL_PREFIX}${publicPath}`;
+}
+
+export function isManifest(value: unknown): value is Manifest {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Manifest>;
+  return candidate.version === 1 && Array.isArray(candidate.articles);
+}
