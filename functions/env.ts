@@ -1,9 +1,6 @@
-/** Bindings the Worker is configured with (wrangler.toml, .dev.vars or `wrangler secret`). */
-export interface Bindings {
-  ASSETS: Fetcher;
-  SESSION_SECRETS?: string;
-  SESSION_JWKS?: string;
-  METER_SECRET?: string;
-}
-
-export type AppEnv = { Bindings: Bindings };
+/**
+ * Hono's view of the Worker's bindings. `Env` is generated from wrangler.toml and .dev.vars by
+ * `npm run types` (worker-configuration.d.ts); secrets may still be unset in a deployment, so
+ * the code that reads them checks.
+ */
+export type AppEnv = { Bindings: Env };

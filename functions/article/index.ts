@@ -3,7 +3,7 @@ import { generateCookie, getCookie } from 'hono/cookie';
 import { decide, type Decision, type WallReason } from '../../src/paywall/access.ts';
 import type { ManifestArticle } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
-import type { AppEnv, Bindings } from '../env.ts';
+import type { AppEnv } from '../env.ts';
 import { METER_COOKIE, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { meterNotice } from '../meter/notice.ts';
 import { safePage } from '../pages/index.ts';
@@ -13,7 +13,7 @@ import { readSession, SESSION_COOKIE } from '../session/index.ts';
 /** Responses whose body depends on the reader's cookies. */
 const VARY = 'Cookie';
 
-function meterSecret(env: Bindings): Uint8Array {
+function meterSecret(env: Env): Uint8Array {
   const secret = new TextEncoder().encode(env.METER_SECRET ?? '');
   if (secret.length < 32) throw new Error('METER_SECRET is missing or shorter than 32 bytes');
   return secret;
@@ -48,9 +48,12 @@ async function fullResponse(
   const { metered } = decision;
   const rewriter = new HTMLRewriter().on('[data-meter-notice]', {
     element(element) {
-      if (!metered) return element.remove();
-      element.removeAttribute('hidden');
-      element.setInnerContent(meterNotice(metered.remaining, metered.counted));
+      if (metered) {
+        element.removeAttribute('hidden');
+        element.setInnerContent(meterNotice(metered.remaining, metered.counted));
+      } else {
+        element.remove();
+      }
     },
   });
   const response = rewriter.transform(

@@ -2,7 +2,7 @@ import { isManifest, MANIFEST_PATH, type Manifest, type ManifestArticle } from '
 
 export type ManifestIndex = ReadonlyMap<string, ManifestArticle>;
 
-let cached: Promise<ManifestIndex> | undefined;
+let cached: { assets: Fetcher; manifest: Promise<ManifestIndex> } | undefined;
 
 async function fetchManifest(assets: Fetcher, origin: string): Promise<ManifestIndex> {
   const response = await assets.fetch(new Request(new URL(MANIFEST_PATH, origin)));
@@ -13,13 +13,16 @@ async function fetchManifest(assets: Fetcher, origin: string): Promise<ManifestI
 }
 
 /**
- * The build's manifest, read once per isolate from the static assets. A failed read is not
- * cached, so the next request tries again; until then callers fail closed.
+ * The build's manifest, read once per isolate (and per assets binding) from the static assets.
+ * A failed read is not cached, so the next request tries again; until then callers fail closed.
  */
 export function loadManifest(assets: Fetcher, origin: string): Promise<ManifestIndex> {
-  cached ??= fetchManifest(assets, origin).catch((error: unknown) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+  if (cached?.assets !== assets) {
+    const manifest = fetchManifest(assets, origin).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    cached = { assets, manifest };
+  }
+  return cached.manifest;
 }

@@ -54,7 +54,7 @@ export function splitAtPaywall(html: string, fallbackParagraphs: number): SplitS
     [lead, rest] = markers as [string, string];
   } else {
     const cut = endOfParagraph(html, fallbackParagraphs);
-    if (cut === -1) {
+    if (cut === -1 || !html.slice(cut).trim()) {
       throw new TeaserError(
         `is locked but has no <Paywall /> line and fewer than ${fallbackParagraphs + 1} paragraphs, so the teaser would be the whole story; add a <Paywall /> line where the teaser should end`,
       );

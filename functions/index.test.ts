@@ -1,0 +1,213 @@
+import { env } from 'cloudflare:workers';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
+import type { Manifest, ManifestArticle } from '../src/paywall/manifest.ts';
+import { settings } from '../src/paywall/settings.ts';
+import app from './index.ts';
+import { METER_COOKIE, monthOf, signMeter } from './meter/index.ts';
+import { SESSION_COOKIE, signSession } from './session/index.ts';
+import { sessionKeys } from './session/keys.ts';
+
+// These run the real Worker on the real build (dist/) inside workerd. `npm test` builds first.
+const origin = 'https://konkancourier.example';
+const day = 86_400_000;
+let manifest: Manifest;
+const locked: Record<string, string[]> = {};
+const byAccess = (access: ManifestArticle['access']) => manifest.articles.find((article) => article.access === access)!;
+
+beforeAll(async () => {
+  manifest = await (await env.ASSETS.fetch(`${origin}/paywall-manifest.json`)).json();
+  for (const article of manifest.articles.filter((entry) => entry.fullPath)) {
+    const html = await (await env.ASSETS.fetch(`${origin}${article.fullPath}`)).text();
+    locked[article.path] = sentencesOf(textOf(paywalledPartOf(html)));
+    expect(locked[article.path]!.length, `${article.path} has locked sentences to look for`).toBeGreaterThan(0);
+  }
+});
+
+async function get(path: string, headers: Record<string, string> = {}, bindings: Env = env) {
+  const response = await app.request(`${origin}${path}`, { headers }, bindings);
+  return { response, body: await response.text() };
+}
+
+function leaked(path: string, body: string): string[] {
+  const text = textOf(body);
+  return locked[path]!.filter((sentence) => text.includes(sentence));
+}
+
+const session = (plan = 'essential', planEnds = new Date(Date.now() + 30 * day)) =>
+  signSession({ subject: 'test-reader', plan, planEnds, lifetime: 3600 }, sessionKeys(env), new Date());
+const usedUpMeter = async () =>
+  signMeter(['read-1', 'read-2', 'read-3'], monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
+const cookies = (pairs: Record<string, string>) =>
+  Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
+
+describe('guarded files', () => {
+  it.each(['/full/articles/x/', '/paywall-manifest.json', '/%66ull/articles/x/', '/FULL/articles/x/'])(
+    'answers %s with the 404 page',
+    async (path) => {
+      const real = path.replace('/x/', `${byAccess('premium').path.replace('/articles', '')}`);
+      const { response, body } = await get(real);
+      expect(response.status).toBe(404);
+      expect(body).toContain('could not find that page');
+    },
+  );
+
+  it('does not serve the full text to a subscriber who asks for the file directly', async () => {
+    const premium = byAccess('premium');
+    const { response, body } = await get(premium.fullPath!, { Cookie: cookies({ [SESSION_COOKIE]: await session() }) });
+    expect(response.status).toBe(404);
+    expect(leaked(premium.path, body)).toEqual([]);
+  });
+});
+
+describe('anonymous readers', () => {
+  it('read free stories in full, uncounted', async () => {
+    const { response } = await get(byAccess('free').path);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+  });
+
+  it('read a metered story in full with a notice, and the meter counts it', async () => {
+    const metered = byAccess('metered');
+    const { response, body } = await get(metered.path);
+    expect(response.status).toBe(200);
+    expect(leaked(metered.path, body)).toEqual(locked[metered.path]);
+    expect(body).toContain(`You have ${settings.freeArticlesPerMonth - 1} free stories left this month.`);
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${METER_COOKIE}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
+  });
+
+  it('get the teaser and the premium message on a premium story', async () => {
+    const premium = byAccess('premium');
+    const { response, body } = await get(premium.path);
+    expect(response.status).toBe(200);
+    expect(leaked(premium.path, body)).toEqual([]);
+    expect(body).toMatch(/data-wall-reason="premium">/);
+    expect(body).not.toContain('data-wall-reason="limit"');
+    expect(response.headers.get('Vary')).toContain('Cookie');
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+  });
+});
+
+describe('subscribers', () => {
+  it('read every story in full, with no meter and no wall', async () => {
+    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    for (const article of manifest.articles.filter((entry) => entry.fullPath)) {
+      const { response, body } = await get(article.path, { Cookie: cookie });
+      expect(leaked(article.path, body), article.path).toEqual(locked[article.path]);
+      expect(body).not.toContain('data-wall-reason');
+      expect(body).not.toContain('data-meter-notice');
+      expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+      expect(response.headers.get('Set-Cookie')).toBeNull();
+    }
+  });
+
+  it('see the renewal message once the subscription has ended', async () => {
+    const premium = byAccess('premium');
+    const cookie = cookies({ [SESSION_COOKIE]: await session('essential', new Date(Date.now() - day)) });
+    const { body } = await get(premium.path, { Cookie: cookie });
+    expect(leaked(premium.path, body)).toEqual([]);
+    expect(body).toMatch(/data-wall-reason="lapsed">/);
+  });
+});
+
+describe('tokens that must not unlock anything', async () => {
+  const secret = env.SESSION_SECRETS.split(',')[0]!.split(':') as [string, string];
+  const claims = () => ({
+    iss: settings.session.issuer,
+    aud: settings.session.audience,
+    sub: 'x',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 3600,
+    plan: 'essential',
+    plan_ends: Math.floor(Date.now() / 1000) + 86_400,
+  });
+  const sign = (payload: object, header: { alg: string; kid?: string } = { alg: 'HS256', kid: secret[0] }, key = secret[1]) =>
+    new SignJWT({ ...payload }).setProtectedHeader(header).sign(new TextEncoder().encode(key));
+  const now = Math.floor(Date.now() / 1000);
+  const tokens: [string, () => Promise<string> | string][] = [
+    ['a wrong signature', () => sign(claims(), undefined, 'someone-elses-secret-that-is-long-enough-000')],
+    ['alg none', () => new UnsecuredJWT(claims()).encode()],
+    ['HS384, outside the allow-list', () => sign(claims(), { alg: 'HS384', kid: secret[0] })],
+    ['the wrong issuer', () => sign({ ...claims(), iss: 'https://evil.example' })],
+    ['the wrong audience', () => sign({ ...claims(), aud: 'evil' })],
+    ['an expired token', () => sign({ ...claims(), exp: now - 600 })],
+    ['a token not valid yet', () => sign({ ...claims(), nbf: now + 600 })],
+    ['garbage', () => 'garbage'],
+    ['an oversized cookie', () => 'e'.repeat(8000)],
+  ];
+
+  it.each(tokens)('%s gets the teaser with status 200', async (_, make) => {
+    const token = await make();
+    const meter = await usedUpMeter();
+    for (const article of [byAccess('premium'), byAccess('metered')]) {
+      const { response, body } = await get(article.path, { Cookie: cookies({ [SESSION_COOKIE]: token, [METER_COOKIE]: meter }) });
+      expect(response.status).toBe(200);
+      expect(leaked(article.path, body), article.path).toEqual([]);
+      expect(body).toContain('data-wall-reason');
+    }
+  });
+});
+
+describe('headers grant nothing', () => {
+  it.each([
+    { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+    { Referer: 'https://www.google.com/' },
+    { 'X-Forwarded-For': '66.249.66.1' },
+    { 'CF-Connecting-IP': '66.249.66.1' },
+  ])('%j', async (headers) => {
+    const premium = byAccess('premium');
+    const { body } = await get(premium.path, headers);
+    expect(leaked(premium.path, body)).toEqual([]);
+  });
+});
+
+describe('the edge fails closed', () => {
+  it('serves the teaser when the meter secret is missing', async () => {
+    const metered = byAccess('metered');
+    const { response, body } = await get(metered.path, {}, { ...env, METER_SECRET: '' });
+    expect(response.status).toBe(200);
+    expect(leaked(metered.path, body)).toEqual([]);
+    expect(body).toContain('data-wall-reason');
+  });
+
+  it('serves the teaser when the session keys are misconfigured', async () => {
+    const premium = byAccess('premium');
+    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, SESSION_SECRETS: 'broken' });
+    expect(response.status).toBe(200);
+    expect(leaked(premium.path, body)).toEqual([]);
+  });
+
+  it('serves the teaser when the full text cannot be fetched', async () => {
+    const failing = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        if (new URL(request.url).pathname.startsWith('/full/')) return Promise.resolve(new Response('', { status: 500 }));
+        return env.ASSETS.fetch(request);
+      },
+    } as Fetcher;
+    const premium = byAccess('premium');
+    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: failing });
+    expect(response.status).toBe(200);
+    expect(leaked(premium.path, body)).toEqual([]);
+    expect(body).toContain('data-wall-reason');
+  });
+
+  it('serves only public files when the manifest is missing', async () => {
+    const noManifest = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        if (new URL(request.url).pathname === '/paywall-manifest.json') return Promise.resolve(new Response('', { status: 404 }));
+        return env.ASSETS.fetch(request);
+      },
+    } as Fetcher;
+    const premium = byAccess('premium');
+    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: noManifest });
+    expect(response.status).toBe(200);
+    expect(leaked(premium.path, body)).toEqual([]);
+  });
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataFile } from './config-error.ts';
+import { settings, settingsSchema } from './settings.ts';
+
+describe('site settings', () => {
+  it('reads the demo settings', () => {
+    expect(settings.freeArticlesPerMonth).toBe(3);
+    expect(settings.timeZone).toBe('Asia/Kolkata');
+  });
+
+  it.each([
+    ['timeZone', 'Mars/Olympus', 'IANA time zone'],
+    ['currency', 'rupees', 'ISO 4217'],
+    ['freeArticlesPerMonth', 2.5, 'freeArticlesPerMonth'],
+    ['freeArticlesPerMonth', '3', 'freeArticlesPerMonth'],
+    ['url', 'not a url', 'public address'],
+  ])('refuses %s = %j with a message saying what to write', (field, value, expected) => {
+    expect(() => parseDataFile(settingsSchema, { ...settings, [field]: value }, 'content/site.json')).toThrow(expected);
+  });
+});

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FULL_PREFIX } from '../src/paywall/manifest.ts';
+import { sourceStories } from './content.ts';
+import { builtFiles, DIST } from './dist.ts';
+import { textOf } from './html.ts';
+
+const textFiles = builtFiles().filter((file) => /\.(html|xml|json|txt|css|js|svg)$/.test(file));
+
+describe('the build output', () => {
+  it('has pages to check', () => {
+    expect(textFiles.filter((file) => file.endsWith('.html')).length).toBeGreaterThan(10);
+  });
+
+  it.each(textFiles)('%s has no unrendered template text', (file) => {
+    const content = readFileSync(join(DIST, file), 'utf8');
+    expect(content).not.toContain('{{');
+    expect(content).not.toMatch(/\bundefined\b/);
+    expect(content).not.toMatch(/\bNaN\b/);
+    expect(content).not.toMatch(/\[object Object\]/);
+  });
+
+  it('keeps locked sentences out of every file outside the guarded folder, and has them inside it', () => {
+    const stories = sourceStories().filter((story) => story.lockedSentences.length);
+    const outside = textFiles.filter((file) => !file.startsWith(`${FULL_PREFIX}/`));
+    for (const file of outside) {
+      const text = textOf(readFileSync(join(DIST, file), 'utf8'));
+      for (const story of stories) {
+        for (const sentence of story.lockedSentences) expect(text, `${file} holds a locked sentence of ${story.slug}`).not.toContain(sentence);
+      }
+    }
+    for (const story of stories) {
+      const full = textOf(readFileSync(join(DIST, FULL_PREFIX, story.path, 'index.html'), 'utf8'));
+      for (const sentence of story.lockedSentences) expect(full).toContain(sentence);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+// A reader for journey tests: one browser's cookie jar over plain HTTP, following redirects.
+import { execFileSync } from 'node:child_process';
+import { inject } from 'vitest';
+import { textOf } from './html.ts';
+
+export interface Page {
+  status: number;
+  headers: Headers;
+  html: string;
+  text: string;
+}
+
+export class Reader {
+  readonly jar = new Map<string, string>();
+
+  constructor(cookies: Record<string, string> = {}) {
+    for (const [name, value] of Object.entries(cookies)) this.jar.set(name, value);
+  }
+
+  /** A reader whose session cookie comes from `npm run token`, as an editor would get one. */
+  static withToken(...args: string[]): Reader {
+    const line = execFileSync(process.execPath, ['scripts/token.ts', ...args], { encoding: 'utf8' }).trim();
+    const [, name, value] = line.match(/^([^=]+)=(.+)$/) ?? [];
+    if (!name || !value) throw new Error(`npm run token printed "${line}", not NAME=VALUE`);
+    return new Reader({ [name]: value });
+  }
+
+  async get(path: string, init: RequestInit = {}): Promise<Page> {
+    let url = new URL(path, inject('baseUrl'));
+    for (let hop = 0; hop < 5; hop++) {
+      const headers = new Headers(init.headers);
+      if (this.jar.size) headers.set('Cookie', [...this.jar].map(([name, value]) => `${name}=${value}`).join('; '));
+      const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+      for (const cookie of response.headers.getSetCookie()) {
+        const [pair = ''] = cookie.split(';');
+        const eq = pair.indexOf('=');
+        this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+      const location = response.headers.get('Location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        url = new URL(location, url);
+        continue;
+      }
+      const html = await response.text();
+      return { status: response.status, headers: response.headers, html, text: textOf(html) };
+    }
+    throw new Error(`Too many redirects from ${path}`);
+  }
+}
