@@ -35,8 +35,8 @@ function leaked(path: string, body: string): string[] {
   return locked[path]!.filter((sentence) => text.includes(sentence));
 }
 
-const session = (plan = 'essential', planEnds = new Date(Date.now() + 30 * day)) =>
-  signSession({ subject: 'test-reader', plan, planEnds, lifetime: 3600 }, sessionKeys(env), new Date());
+const session = async (plan = 'essential', planEnds = new Date(Date.now() + 30 * day)) =>
+  signSession({ subject: 'test-reader', plan, planEnds, lifetime: 3600 }, await sessionKeys(env), new Date());
 const usedUpMeter = async () =>
   signMeter(['read-1', 'read-2', 'read-3'], monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
 const cookies = (pairs: Record<string, string>) =>

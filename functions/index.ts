@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
+import { accounts } from './accounts/index.ts';
 import { serveLockedArticle } from './article/index.ts';
 import type { AppEnv } from './env.ts';
 import { loadManifest } from './manifest/index.ts';
 import { safePage } from './pages/index.ts';
 import { isGuardedPath } from './paths/index.ts';
+import { sessionKeys } from './session/keys.ts';
+import { session } from './session/request.ts';
 
 const app = new Hono<AppEnv>();
 
@@ -12,6 +15,8 @@ app.use('*', async (c, next) => {
   if (isGuardedPath(new URL(c.req.url).pathname)) return notFound(c.env.ASSETS, c.req.url);
   return next();
 });
+
+for (const path of ['/articles/*', '/login/', '/account/', '/logout/*']) app.use(path, session);
 
 app.get('/articles/*', async (c) => {
   const path = new URL(c.req.url).pathname;
@@ -25,6 +30,14 @@ app.get('/articles/*', async (c) => {
   if (!article || article.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
   return serveLockedArticle(c, article);
 });
+
+// Other services of the publisher verify our session tokens with these public keys.
+app.get('/.well-known/jwks.json', async (c) => {
+  const { published } = await sessionKeys(c.env);
+  return c.json(published, 200, { 'Cache-Control': 'public, max-age=300' });
+});
+
+app.route('/', accounts);
 
 app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
 

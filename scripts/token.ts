@@ -2,8 +2,7 @@
 // subscriber and how tests sign in.
 //   npm run -s token -- --plan essential [--days 30] [--expired]
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parseEnv } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import { findPlan, plansFile } from '../src/paywall/plans.ts';
 import { sessionKeys } from '../functions/session/keys.ts';
 import { SESSION_COOKIE, signSession } from '../functions/session/index.ts';
@@ -40,7 +39,7 @@ const day = 86_400_000;
 const planEnds = values.expired ? new Date(now.getTime() - day) : new Date(now.getTime() + days * day);
 const token = await signSession(
   { subject: `preview-${plan}`, plan, planEnds, lifetime: days * 86_400 },
-  sessionKeys(parseEnv(devVars)),
+  await sessionKeys(parseEnv(devVars)),
   now,
 );
 console.log(`${SESSION_COOKIE}=${token}`);

@@ -1,5 +1,4 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
-import { settings } from './paywall/settings.ts';
 
 export type Article = CollectionEntry<'articles'>;
 
@@ -11,17 +10,6 @@ export async function publishedArticles(): Promise<Article[]> {
 
 export function isLocked(article: Article): boolean {
   return article.data.access !== 'free';
-}
-
-const dateFormat = new Intl.DateTimeFormat(settings.locale, {
-  dateStyle: 'long',
-  timeStyle: 'short',
-  timeZone: settings.timeZone,
-});
-
-/** A date as readers of this site write it, in the newsroom's time zone. */
-export function formatDate(date: Date): string {
-  return dateFormat.format(date);
 }
 
 export const ACCESS_LABELS = { free: 'Free', metered: '', premium: 'Premium' } as const;

@@ -1,14 +1,12 @@
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
-import { decide, type Decision, type WallReason } from '../../src/paywall/access.ts';
+import { decide, type Decision, type Reader, type WallReason } from '../../src/paywall/access.ts';
 import type { ManifestArticle } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { METER_COOKIE, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { meterNotice } from '../meter/notice.ts';
 import { safePage } from '../pages/index.ts';
-import { sessionKeys } from '../session/keys.ts';
-import { readSession, SESSION_COOKIE } from '../session/index.ts';
 
 /** Responses whose body depends on the reader's cookies. */
 const VARY = 'Cookie';
@@ -24,7 +22,7 @@ function defaultReason(article: ManifestArticle): WallReason {
 }
 
 async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date): Promise<Decision> {
-  const reader = await readSession(getCookie(c, SESSION_COOKIE), sessionKeys(c.env), now);
+  const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
   const month = monthOf(now, settings.timeZone);
   const limit = settings.freeArticlesPerMonth;
   const meter = await readMeter(getCookie(c, METER_COOKIE), meterSecret(c.env), month, limit);

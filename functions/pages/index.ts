@@ -4,7 +4,7 @@ import { settings } from '../../src/paywall/settings.ts';
  * A page for when the edge cannot serve what was asked. It is built from the site settings alone,
  * so it can never hold story text, whatever went wrong.
  */
-export function safePage(status: 400 | 404 | 500 | 503, message: string): Response {
+export function safePage(status: 400 | 403 | 404 | 413 | 415 | 500 | 503, message: string): Response {
   const html = `<!doctype html>
 <html lang="${settings.locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -2,12 +2,13 @@ import { env } from 'cloudflare:workers';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import { readSession, signSession } from './index.ts';
+import { signSession, verifySession } from './index.ts';
+import type { Reader } from '../../src/paywall/access.ts';
 import { sessionKeys, KeyConfigError } from './keys.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
 const seconds = Math.floor(now.getTime() / 1000);
-const keys = sessionKeys(env);
+const keys = await sessionKeys(env);
 const [currentKid, currentSecret] = env.SESSION_SECRETS.split(',')[0]!.split(':') as [string, string];
 const [oldKid, oldSecret] = env.SESSION_SECRETS.split(',')[1]!.split(':') as [string, string];
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -27,7 +28,12 @@ function hs(payload: JWTPayload, { kid = currentKid, secret = currentSecret, alg
   return new SignJWT(payload).setProtectedHeader({ alg, kid }).sign(bytes(secret));
 }
 
-describe('readSession', () => {
+/** Who the token says the reader is; anonymous when it does not verify. */
+async function readSession(token: string, sessionKeys: typeof keys, at: Date): Promise<Reader> {
+  return (await verifySession(token, sessionKeys, at))?.reader ?? { kind: 'anonymous' };
+}
+
+describe('verifySession', () => {
   it('accepts a token from signSession as an active subscriber', async () => {
     const token = await signSession(
       { subject: 'reader-1', plan: 'saver', planEnds: new Date(now.getTime() + 86_400_000), lifetime: 3600 },
@@ -78,7 +84,7 @@ describe('readSession', () => {
 describe('public keys (ES256) from SESSION_JWKS', async () => {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'es-1', alg: 'ES256', use: 'sig' };
-  const both = sessionKeys({ SESSION_SECRETS: env.SESSION_SECRETS, SESSION_JWKS: JSON.stringify({ keys: [jwk] }) });
+  const both = await sessionKeys({ SESSION_SECRETS: env.SESSION_SECRETS, SESSION_JWKS: JSON.stringify({ keys: [jwk] }) });
   const es = (kid: string) => new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid }).sign(privateKey);
 
   it('accepts a token signed by a published key', async () => {
@@ -106,8 +112,10 @@ describe('sessionKeys', () => {
     [{ SESSION_SECRETS: 'k:short' }, 'shorter than 32 bytes'],
     [{ SESSION_JWKS: '{not json' }, 'not valid JSON'],
     [{ SESSION_JWKS: '{"keys":[{"kty":"EC"}]}' }, 'needs a "kid"'],
-  ])('refuses %j with a message that says what to set', (config, message) => {
-    expect(() => sessionKeys(config)).toThrow(KeyConfigError);
-    expect(() => sessionKeys(config)).toThrow(message);
+    [{ SESSION_JWKS: '{"keys":[{"kty":"EC","kid":"a"}]}' }, 'needs "alg"'],
+    [{ SESSION_PRIVATE_JWKS: '{"keys":[{"kty":"EC","kid":"a","alg":"ES256"}]}' }, 'private keys'],
+  ])('refuses %j with a message that says what to set', async (config, message) => {
+    await expect(sessionKeys(config)).rejects.toThrow(KeyConfigError);
+    await expect(sessionKeys(config)).rejects.toThrow(message);
   });
 });

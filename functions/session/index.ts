@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Reader } from '../../src/paywall/access.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { SessionKeys } from './keys.ts';
@@ -9,7 +9,7 @@ export const SESSION_COOKIE = 'paywall_session';
 export const MAX_TOKEN_LENGTH = 4096;
 
 /** Clock skew tolerated between the edge and whoever signed the token, in seconds. */
-const CLOCK_TOLERANCE = 30;
+export const CLOCK_TOLERANCE = 30;
 
 /** The claims a session token carries on top of the registered ones. */
 export interface SessionClaims {
@@ -17,33 +17,77 @@ export interface SessionClaims {
   plan: string;
   /** When the subscription ends, as a NumericDate (seconds since the epoch). */
   plan_ends: number;
+  /** The session row in D1, for renewal and logout. Absent on tokens minted by scripts. */
+  sid?: string;
+}
+
+/** A verified session token. */
+export interface Session {
+  reader: Reader;
+  subject: string;
+  /** The D1 session behind the token, when there is one. */
+  id?: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** What a verified token says about the reader, given its plan and plan end. */
+export function readerFrom(plan: unknown, ends: unknown, now: Date): Reader {
+  if (typeof plan !== 'string' || !plan || typeof ends !== 'number' || !Number.isFinite(ends)) {
+    return { kind: 'anonymous' };
+  }
+  return ends * 1000 > now.getTime() ? { kind: 'subscriber', plan, until: ends } : { kind: 'lapsed', plan, endedAt: ends };
 }
 
 /**
- * What the session cookie says about the reader. Anything that does not verify (bad signature,
- * unknown key or algorithm, wrong issuer or audience, expired, malformed) is an anonymous reader:
- * the meter and the wall then apply as to anyone.
+ * Verifies one of our session tokens. Anything that does not verify (bad signature, unknown key
+ * or algorithm, wrong issuer or audience, expired, malformed) gives no session: the reader is
+ * anonymous, and the meter and the wall apply as to anyone.
  */
-export async function readSession(token: string | undefined, keys: SessionKeys, now: Date): Promise<Reader> {
-  if (!token || token.length > MAX_TOKEN_LENGTH) return { kind: 'anonymous' };
+export async function verifySession(token: string | undefined, keys: SessionKeys, now: Date): Promise<Session | undefined> {
+  if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
+  let payload: JWTPayload & Partial<SessionClaims>;
   try {
-    const { payload } = await jwtVerify<Partial<SessionClaims>>(token, keys.resolve, {
+    ({ payload } = await jwtVerify<Partial<SessionClaims>>(token, keys.resolve, {
       algorithms: keys.algorithms,
       issuer: settings.session.issuer,
       audience: settings.session.audience,
       clockTolerance: CLOCK_TOLERANCE,
       currentDate: now,
       requiredClaims: ['exp', 'iat', 'sub'],
-    });
-    const { plan, plan_ends: ends } = payload;
-    if (typeof plan !== 'string' || !plan || typeof ends !== 'number' || !Number.isFinite(ends)) {
-      return { kind: 'anonymous' };
-    }
-    return ends * 1000 > now.getTime()
-      ? { kind: 'subscriber', plan, until: ends }
-      : { kind: 'lapsed', plan, endedAt: ends };
+    }));
   } catch {
-    return { kind: 'anonymous' };
+    return undefined;
+  }
+  const reader = readerFrom(payload.plan, payload.plan_ends, now);
+  if (reader.kind === 'anonymous') return undefined;
+  return {
+    reader,
+    subject: payload.sub!,
+    issuedAt: payload.iat!,
+    expiresAt: payload.exp!,
+    ...(typeof payload.sid === 'string' ? { id: payload.sid } : {}),
+  };
+}
+
+/**
+ * The D1 session id of one of our tokens that verifies as of the moment it was issued, expired
+ * or not. Renewal uses it to look the session up again; it never grants access by itself.
+ */
+export async function renewableSessionId(token: string | undefined, keys: SessionKeys): Promise<string | undefined> {
+  if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    const { iat } = decodeJwt(token);
+    if (typeof iat !== 'number') return undefined;
+    const { payload } = await jwtVerify<Partial<SessionClaims>>(token, keys.resolve, {
+      algorithms: keys.algorithms,
+      issuer: settings.session.issuer,
+      audience: settings.session.audience,
+      currentDate: new Date(iat * 1000),
+    });
+    return typeof payload.sid === 'string' ? payload.sid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -53,19 +97,24 @@ export interface NewSession {
   planEnds: Date;
   /** How long the token itself is valid, in seconds. */
   lifetime: number;
+  sessionId?: string;
 }
 
-/** Signs a session token with the first HS256 secret. */
+/** Signs a session token with the configured signing key. */
 export async function signSession(session: NewSession, keys: SessionKeys, now: Date): Promise<string> {
-  if (!keys.signing) throw new Error('No HS256 secret to sign with: set SESSION_SECRETS');
+  if (!keys.signing) throw new Error('No key to sign sessions with: set SESSION_PRIVATE_JWKS or SESSION_SECRETS');
   const issuedAt = Math.floor(now.getTime() / 1000);
-  const claims: SessionClaims = { plan: session.plan, plan_ends: Math.floor(session.planEnds.getTime() / 1000) };
+  const claims: SessionClaims = {
+    plan: session.plan,
+    plan_ends: Math.floor(session.planEnds.getTime() / 1000),
+    ...(session.sessionId ? { sid: session.sessionId } : {}),
+  };
   return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'HS256', kid: keys.signing.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'JWT' })
     .setSubject(session.subject)
     .setIssuer(settings.session.issuer)
     .setAudience(settings.session.audience)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + session.lifetime)
-    .sign(keys.signing.secret);
+    .sign(keys.signing.key);
 }

@@ -1,0 +1,21 @@
+import { generateCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from './index.ts';
+
+// Host-only (no Domain), HTTPS-only, out of reach of scripts, and not sent on cross-site POSTs.
+const ATTRIBUTES = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' } as const;
+
+export function sessionCookie(token: string, maxAge: number): string {
+  return generateCookie(SESSION_COOKIE, token, { ...ATTRIBUTES, maxAge });
+}
+
+export function clearedSessionCookie(): string {
+  return generateCookie(SESSION_COOKIE, '', { ...ATTRIBUTES, maxAge: 0 });
+}
+
+/** A copy of `response` that sets `cookie`, marked so that no shared cache stores it. */
+export function withCookie(response: Response, cookie: string): Response {
+  const copy = new Response(response.body, response);
+  copy.headers.append('Set-Cookie', cookie);
+  copy.headers.set('Cache-Control', 'private, no-store');
+  return copy;
+}

@@ -1,0 +1,23 @@
+// Prepares the local accounts database for `npm start` and the tests: applies the migrations
+// and (re)creates the demo accounts. It only ever touches a local database, so the demo accounts
+// cannot reach production.
+//   node scripts/seed-local.ts [--persist-to <dir>]
+import { parseArgs } from 'node:util';
+import { applyMigrations, type Target } from './d1.ts';
+import { addSubscriber } from './subscribers.ts';
+
+/** The demo accounts, also listed in the README. */
+export const DEMO_ACCOUNTS = [
+  { email: 'reader@konkancourier.example', password: 'tide-tables-2026', plan: 'essential', days: 365 },
+  { email: 'lapsed@konkancourier.example', password: 'old-monsoon-2026', plan: 'quarterly', days: -30 },
+] as const;
+
+const { values } = parseArgs({ options: { 'persist-to': { type: 'string' } } });
+const target: Target = { remote: false, ...(values['persist-to'] ? { persistTo: values['persist-to'] } : {}) };
+
+applyMigrations(target);
+for (const account of DEMO_ACCOUNTS) {
+  const until = Math.floor(Date.now() / 1000) + account.days * 86_400;
+  await addSubscriber(target, { email: account.email, plan: account.plan, until, password: account.password });
+}
+console.log(`Local accounts database ready, with ${DEMO_ACCOUNTS.length} demo accounts (see the README).`);
