@@ -1,8 +1,21 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-/** Fixed, test-only secrets for the Worker tests; they never leave this file. */
+/** Fixed, test-only secrets for the Worker tests; they sign nothing outside them. */
 export const TEST_SECRETS = {
+  SESSION_PRIVATE_JWKS: JSON.stringify({
+    keys: [
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: '2Mis1-RC2rn0troQxEZS8y7DXcSquX2JQMZcexYVtvY',
+        y: 'sDEay_p7I9UU44CpEqzGs5xEewN8SZGXltZCsHEsVlk',
+        d: 'rtNF9ZpxhkUpqESs500LDThBd4K5OF2sQPZ-dXwjF0E',
+        kid: 'test-es-1',
+        alg: 'ES256',
+      },
+    ],
+  }),
   SESSION_SECRETS: 'test-1:worker-tests-session-secret-0123456789abcdef,test-old:worker-tests-old-session-secret-0123456789',
   METER_SECRET: 'worker-tests-meter-secret-0123456789abcdefghij',
 };
@@ -19,10 +32,10 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: TEST_SECRETS },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: await readD1Migrations('migrations') } },
           }),
         ],
-        test: { name: 'worker', include: ['functions/**/*.test.ts'] },
+        test: { name: 'worker', include: ['functions/**/*.test.ts'], setupFiles: ['functions/test-setup.ts'] },
       },
       {
         // Journeys over HTTP against `wrangler dev` serving the built site, as `npm start` does.

@@ -4,13 +4,8 @@
 //   node scripts/seed-local.ts [--persist-to <dir>]
 import { parseArgs } from 'node:util';
 import { applyMigrations, type Target } from './d1.ts';
+import { DEMO_ACCOUNTS } from './demo-accounts.ts';
 import { addSubscriber } from './subscribers.ts';
-
-/** The demo accounts, also listed in the README. */
-export const DEMO_ACCOUNTS = [
-  { email: 'reader@konkancourier.example', password: 'tide-tables-2026', plan: 'essential', days: 365 },
-  { email: 'lapsed@konkancourier.example', password: 'old-monsoon-2026', plan: 'quarterly', days: -30 },
-] as const;
 
 const { values } = parseArgs({ options: { 'persist-to': { type: 'string' } } });
 const target: Target = { remote: false, ...(values['persist-to'] ? { persistTo: values['persist-to'] } : {}) };

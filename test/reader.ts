@@ -25,6 +25,15 @@ export class Reader {
     return new Reader({ [name]: value });
   }
 
+  /** Sends a form as a browser does from one of the site's pages, and follows the redirect. */
+  post(path: string, fields: Record<string, string>): Promise<Page> {
+    return this.get(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: inject('baseUrl') },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
   async get(path: string, init: RequestInit = {}): Promise<Page> {
     let url = new URL(path, inject('baseUrl'));
     for (let hop = 0; hop < 5; hop++) {
@@ -34,11 +43,14 @@ export class Reader {
       for (const cookie of response.headers.getSetCookie()) {
         const [pair = ''] = cookie.split(';');
         const eq = pair.indexOf('=');
-        this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+        const value = pair.slice(eq + 1);
+        if (value && !/max-age=0/i.test(cookie)) this.jar.set(pair.slice(0, eq), value);
+        else this.jar.delete(pair.slice(0, eq));
       }
       const location = response.headers.get('Location');
       if (response.status >= 300 && response.status < 400 && location) {
         url = new URL(location, url);
+        init = {}; // Browsers follow a redirect after a form with a plain GET.
         continue;
       }
       const html = await response.text();

@@ -1,0 +1,265 @@
+import { env } from 'cloudflare:workers';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { settings } from '../../src/paywall/settings.ts';
+import app from '../index.ts';
+import { SESSION_COOKIE, signSession } from '../session/index.ts';
+import { sessionKeys } from '../session/keys.ts';
+import { hashPassword } from './password.ts';
+import { BLOCK_SECONDS, POLICIES } from './throttle.ts';
+
+const origin = 'https://konkancourier.example';
+const email = 'subscriber@example.com';
+const password = 'a long and correct password';
+const day = 86_400;
+const now = () => Math.floor(Date.now() / 1000);
+
+async function addAccount(address: string, periodEnd: number) {
+  const id = crypto.randomUUID();
+  await env.DB.batch([
+    env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(id, address, await hashPassword(password), now()),
+    env.DB.prepare("INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (?, 'essential', 'active', ?)").bind(id, periodEnd),
+  ]);
+  return id;
+}
+
+function post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return app.request(
+    `${origin}${path}`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin, 'CF-Connecting-IP': '203.0.113.9', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    },
+    env,
+  );
+}
+
+function get(path: string, cookie?: string) {
+  return app.request(`${origin}${path}`, { headers: cookie ? { Cookie: cookie } : {} }, env);
+}
+
+const logIn = (fields: Partial<Record<'email' | 'password' | 'return', string>> = {}, headers?: Record<string, string>) =>
+  post('/login/', { email, password, return: '/articles/konkan-fishing-incomes-analysis/', ...fields }, headers);
+
+const cookieFrom = (response: Response) => response.headers.get('Set-Cookie')?.split(';')[0] ?? '';
+const count = async (table: string) =>
+  (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+
+let accountId: string;
+beforeAll(async () => {
+  accountId = await addAccount(email, now() + 30 * day);
+});
+beforeEach(async () => {
+  await env.DB.batch([env.DB.prepare('DELETE FROM sessions'), env.DB.prepare('DELETE FROM login_failures')]);
+});
+
+describe('logging in', () => {
+  it('shows the form with the return path filled in', async () => {
+    const response = await get('/login/?return=%2Farticles%2Fa%2F');
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(html).toContain('<input type="hidden" name="return" value="/articles/a/">');
+    expect(html).not.toContain('data-login-error');
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.get('X-Frame-Options')).toBe('DENY');
+    expect(response.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('sets the session cookie and returns the reader to the story, which is then shown in full', async () => {
+    const response = await logIn();
+    expect(response.status).toBe(303);
+    expect(response.headers.get('Location')).toBe('/articles/konkan-fishing-incomes-analysis/');
+    const setCookie = response.headers.get('Set-Cookie')!;
+    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
+    expect(setCookie).not.toMatch(/Domain=/i);
+    expect(await count('sessions')).toBe(1);
+
+    const story = await get('/articles/konkan-fishing-incomes-analysis/', cookieFrom(response));
+    const html = await story.text();
+    expect(html).toContain('paywalled-part');
+    expect(html).not.toContain('data-wall-reason');
+  });
+
+  it('accepts the email in any case', async () => {
+    expect((await logIn({ email: email.toUpperCase() })).status).toBe(303);
+  });
+
+  it('signs with the published key, which other services can verify with', async () => {
+    const token = cookieFrom(await logIn()).split('=')[1]!;
+    const jwks = await (await get('/.well-known/jwks.json')).json<{ keys: Record<string, unknown>[] }>();
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as never), {
+      issuer: settings.session.issuer,
+      audience: settings.session.audience,
+    });
+    expect(payload).toMatchObject({ sub: accountId, plan: 'essential' });
+    expect(payload.exp! - payload.iat!).toBe(Number(env.SESSION_TOKEN_HOURS) * 3600);
+  });
+});
+
+describe('refused logins write nothing and set no cookie', () => {
+  const cases: [string, () => Response | Promise<Response>, number, string][] = [
+    ['a wrong password', () => logIn({ password: 'wrong password' }), 401, 'do not match an account'],
+    ['an unknown email', () => logIn({ email: 'nobody@example.com' }), 401, 'do not match an account'],
+    ['an empty email', () => logIn({ email: '' }), 400, 'Enter your email address and your password.'],
+    ['an empty password', () => logIn({ password: '' }), 400, 'Enter your email address and your password.'],
+    ['an overlong email', () => logIn({ email: `${'a'.repeat(300)}@example.com` }), 400, 'longer than any email address'],
+    ['an overlong password', () => logIn({ password: 'x'.repeat(2000) }), 400, 'longer than any email address'],
+    ['something that is not an email', () => logIn({ email: 'not-an-email' }), 400, 'does not look like an email address'],
+    ['a JSON body', () => app.request(`${origin}/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify({ email, password }) }, env), 415, 'login page'],
+    ['a huge body', () => logIn({ password: 'x'.repeat(20_000) }), 413, 'larger than ours'],
+    ['no Origin', () => logIn({}, { Origin: '' }), 403, 'our own pages'],
+    ['a foreign Origin', () => logIn({}, { Origin: 'https://evil.example' }), 403, 'our own pages'],
+  ];
+
+  it.each(cases)('%s', async (_, send, status, message) => {
+    const failuresBefore = await count('login_failures');
+    const response = await send();
+    expect(response.status).toBe(status);
+    expect(await response.text()).toContain(message);
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+    expect(await count('sessions')).toBe(0);
+    if (status !== 401) expect(await count('login_failures')).toBe(failuresBefore);
+  });
+
+  it('says the same for a wrong password and an unknown email', async () => {
+    const wrong = await (await logIn({ password: 'wrong password' })).text();
+    const unknown = await (await logIn({ email: 'nobody@example.com' })).text();
+    const message = (html: string) => html.match(/data-login-error>([^<]*)</)?.[1];
+    expect(message(wrong)).toBeTruthy();
+    expect(message(wrong)).toBe(message(unknown));
+  });
+});
+
+describe('repeated failures', () => {
+  it('are refused per account with a time to retry, and recover when the block ends', async () => {
+    for (let attempt = 0; attempt < POLICIES.account.blockAfter; attempt++) {
+      expect((await logIn({ password: 'wrong password' })).status).toBe(401);
+    }
+    const refused = await logIn();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(BLOCK_SECONDS - 60);
+    expect(await refused.text()).toContain('try again in 15 minutes');
+    expect(refused.headers.get('Set-Cookie')).toBeNull();
+
+    // Let the block run out, as if fifteen minutes had passed.
+    await env.DB.prepare('UPDATE login_failures SET blocked_until = ?, first_failure_at = ?').bind(now() - 1, now() - BLOCK_SECONDS - 1).run();
+    expect((await logIn()).status).toBe(303);
+  });
+
+  it('are refused per client address across accounts', async () => {
+    for (let attempt = 0; attempt < POLICIES.client.blockAfter; attempt++) {
+      await logIn({ email: `guess${attempt}@example.com`, password: 'wrong password' }, { 'CF-Connecting-IP': '198.51.100.7' });
+    }
+    expect((await logIn({}, { 'CF-Connecting-IP': '198.51.100.7' })).status).toBe(429);
+    expect((await logIn({}, { 'CF-Connecting-IP': '198.51.100.8' })).status).toBe(303);
+  }, 60_000);
+});
+
+describe('open redirects', () => {
+  it.each(['//evil.example', 'https://evil.example', '/\\evil.example', '/%2F%2Fevil.example', '%2F%2Fevil.example', '/%5Cevil.example'])(
+    'return=%s lands on this site',
+    async (target) => {
+      const response = await logIn({ return: target });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('Location')).toBe('/account/');
+    },
+  );
+});
+
+describe('the account page', () => {
+  it('sends a reader who is not logged in to the login page', async () => {
+    const response = await get('/account/');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('Location')).toBe('/login/?return=%2Faccount%2F');
+  });
+
+  it('shows the email, plan and renewal date', async () => {
+    const html = await (await get('/account/', cookieFrom(await logIn()))).text();
+    expect(html).toContain(`<dd data-account-email>${email}</dd>`);
+    expect(html).toContain('<dd data-account-plan>Smart Essential</dd>');
+    expect(html).toMatch(/<dd data-account-status>Active\. Renews on \d{1,2} \w+ \d{4}\.<\/dd>/);
+  });
+});
+
+describe('logging out', () => {
+  it('ends this session only', async () => {
+    const first = cookieFrom(await logIn());
+    const second = cookieFrom(await logIn());
+    const response = await post('/logout/', {}, { Cookie: first });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+    expect(await count('sessions')).toBe(1);
+    expect((await get('/account/', second)).status).toBe(200);
+  });
+
+  it('of all devices ends every session of the account', async () => {
+    const first = cookieFrom(await logIn());
+    cookieFrom(await logIn());
+    await post('/logout/everywhere/', {}, { Cookie: first });
+    expect(await count('sessions')).toBe(0);
+  });
+
+  it('refuses a cross-site logout', async () => {
+    const cookie = cookieFrom(await logIn());
+    expect((await post('/logout/', {}, { Cookie: cookie, Origin: 'https://evil.example' })).status).toBe(403);
+    expect(await count('sessions')).toBe(1);
+  });
+});
+
+describe('renewal', () => {
+  /** A token for a session row, issued `age` seconds ago and valid for `lifetime` seconds. */
+  async function tokenFor(sessionId: string, age: number, lifetime = 12 * 3600, planEnds = now() + 30 * day) {
+    await env.DB.prepare('INSERT OR IGNORE INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      .bind(sessionId, accountId, now() - age, now() + 30 * day)
+      .run();
+    const issued = new Date((now() - age) * 1000);
+    const token = await signSession({ subject: accountId, plan: 'essential', planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
+    return `${SESSION_COOKIE}=${token}`;
+  }
+  const premium = '/articles/konkan-fishing-incomes-analysis/';
+
+  it('leaves a young token alone', async () => {
+    const response = await get(premium, await tokenFor('young', 60));
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+  });
+
+  it('renews a token past half its life from D1', async () => {
+    const response = await get(premium, await tokenFor('old', 7 * 3600));
+    const renewed = cookieFrom(response).split('=')[1]!;
+    expect(decodeJwt(renewed)).toMatchObject({ sid: 'old', plan: 'essential' });
+    expect(decodeJwt(renewed).iat).toBeGreaterThan(now() - 5);
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+    expect(await response.text()).toContain('paywalled-part');
+  });
+
+  it('renews an expired token while its login is still open', async () => {
+    const response = await get(premium, await tokenFor('expired', 13 * 3600));
+    expect(decodeJwt(cookieFrom(response).split('=')[1]!)).toMatchObject({ sid: 'expired' });
+  });
+
+  it('clears the cookie once the session has been deleted', async () => {
+    const cookie = await tokenFor('deleted', 7 * 3600);
+    await env.DB.prepare("DELETE FROM sessions WHERE id = 'deleted'").run();
+    const response = await get(premium, cookie);
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+    expect(await response.text()).not.toContain('paywalled-part');
+  });
+
+  it('carries the end of a subscription into the renewed token', async () => {
+    const lapsedId = await addAccount('lapsing@example.com', now() + 30 * day);
+    await env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('lapsing', lapsedId, now(), now() + day).run();
+    const token = await signSession(
+      { subject: lapsedId, plan: 'essential', planEnds: new Date((now() + 30 * day) * 1000), lifetime: 3600, sessionId: 'lapsing' },
+      await sessionKeys(env),
+      new Date((now() - 1900) * 1000),
+    );
+    await env.DB.prepare("UPDATE subscriptions SET status = 'cancelled', current_period_end = ? WHERE account_id = ?").bind(now() - 1, lapsedId).run();
+    const response = await get(premium, `${SESSION_COOKIE}=${token}`);
+    const html = await response.text();
+    expect(html).not.toContain('paywalled-part');
+    expect(html).toMatch(/data-wall-reason="lapsed">/);
+  });
+});
