@@ -9,14 +9,16 @@ export default defineConfig({
   site: settings.url,
   output: 'static',
   trailingSlash: 'always',
-  build: { format: 'directory' },
+  // Stylesheets as files, never inline, so the content security policy needs no 'unsafe-inline'.
+  build: { format: 'directory', inlineStylesheets: 'never' },
   integrations: [
     mdx(),
     sitemap({
-      // Full-text pages are guarded by the edge and must never be advertised.
+      // Every public page once. Full-text pages are guarded by the edge and never advertised;
+      // account pages are for readers, not search engines.
       filter: (page) => {
         const path = new URL(page).pathname;
-        return !path.startsWith(`${FULL_PREFIX}/`) && path !== MANIFEST_PATH;
+        return !path.startsWith(`${FULL_PREFIX}/`) && path !== MANIFEST_PATH && !['/login/', '/account/'].includes(path);
       },
     }),
   ],

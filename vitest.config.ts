@@ -1,5 +1,8 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { sourceStories } from './test/content.ts';
+import { builtFiles } from './test/dist.ts';
+import { existsSync } from 'node:fs';
 
 /** Fixed, test-only secrets for the Worker tests; they sign nothing outside them. */
 export const TEST_SECRETS = {
@@ -32,16 +35,31 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: await readD1Migrations('migrations') } },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                TEST_MIGRATIONS: await readD1Migrations('migrations'),
+                // What the edge tests check against, read in Node: the stories' locked sentences
+                // straight from content/, and every file the build wrote.
+                TEST_STORIES: sourceStories(),
+                TEST_BUILT_FILES: existsSync('dist') ? builtFiles() : [],
+              },
+            },
           }),
         ],
-        test: { name: 'worker', include: ['functions/**/*.test.ts'], setupFiles: ['functions/test-setup.ts'] },
+        test: {
+          name: 'worker',
+          include: ['functions/**/*.test.ts', 'test/edge/**/*.test.ts'],
+          setupFiles: ['functions/test-setup.ts'],
+          testTimeout: 60_000,
+        },
       },
       {
         // Journeys over HTTP against `wrangler dev` serving the built site, as `npm start` does.
         test: {
           name: 'journeys',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/edge/**'],
           environment: 'node',
           globalSetup: ['test/server.ts'],
           testTimeout: 30_000,

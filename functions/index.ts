@@ -4,16 +4,27 @@ import { serveLockedArticle } from './article/index.ts';
 import type { AppEnv } from './env.ts';
 import { loadManifest } from './manifest/index.ts';
 import { safePage } from './pages/index.ts';
-import { isGuardedPath } from './paths/index.ts';
+import { canonicalPath, isGuardedPath } from './paths/index.ts';
+import { securityHeaders } from './security/index.ts';
 import { sessionKeys } from './session/keys.ts';
 import { session } from './session/request.ts';
 
 const app = new Hono<AppEnv>();
 
+app.use('*', securityHeaders);
+
 // The full-text pages and the manifest are files in the assets, but only the edge reads them.
 app.use('*', async (c, next) => {
   if (isGuardedPath(new URL(c.req.url).pathname)) return notFound(c.env.ASSETS, c.req.url);
   return next();
+});
+
+// One spelling per page: every other spelling is redirected before anything is decided.
+app.on(['GET', 'HEAD'], '*', async (c, next) => {
+  const url = new URL(c.req.url);
+  const canonical = canonicalPath(url.pathname);
+  if (canonical === url.pathname) return next();
+  return c.redirect(`${canonical}${url.search}`, 301);
 });
 
 for (const path of ['/articles/*', '/login/', '/account/', '/logout/*']) app.use(path, session);

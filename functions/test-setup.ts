@@ -6,6 +6,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+      TEST_STORIES: import('../test/story.ts').SourceStory[];
+      TEST_BUILT_FILES: string[];
     }
   }
 }

@@ -4,14 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { settings } from '../src/paywall/settings.ts';
 import { plainQuotes, sentencesOf } from './html.ts';
+import type { SourceStory } from './story.ts';
 
-export interface SourceStory {
-  slug: string;
-  path: string;
-  access: 'free' | 'metered' | 'premium';
-  /** Sentences from the locked part, chosen so the HTML renders them character for character. */
-  lockedSentences: string[];
-}
+export type { SourceStory };
+
 
 const ARTICLES = 'content/articles';
 

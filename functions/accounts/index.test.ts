@@ -77,7 +77,7 @@ describe('logging in', () => {
 
     const story = await get('/articles/konkan-fishing-incomes-analysis/', cookieFrom(response));
     const html = await story.text();
-    expect(html).toContain('paywalled-part');
+    expect(html).toContain('class="paywalled-part"');
     expect(html).not.toContain('data-wall-reason');
   });
 
@@ -232,7 +232,7 @@ describe('renewal', () => {
     expect(decodeJwt(renewed)).toMatchObject({ sid: 'old', plan: 'essential' });
     expect(decodeJwt(renewed).iat).toBeGreaterThan(now() - 5);
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
-    expect(await response.text()).toContain('paywalled-part');
+    expect(await response.text()).toContain('class="paywalled-part"');
   });
 
   it('renews an expired token while its login is still open', async () => {
@@ -245,7 +245,7 @@ describe('renewal', () => {
     await env.DB.prepare("DELETE FROM sessions WHERE id = 'deleted'").run();
     const response = await get(premium, cookie);
     expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
-    expect(await response.text()).not.toContain('paywalled-part');
+    expect(await response.text()).not.toContain('class="paywalled-part"');
   });
 
   it('carries the end of a subscription into the renewed token', async () => {
@@ -259,7 +259,7 @@ describe('renewal', () => {
     await env.DB.prepare("UPDATE subscriptions SET status = 'cancelled', current_period_end = ? WHERE account_id = ?").bind(now() - 1, lapsedId).run();
     const response = await get(premium, `${SESSION_COOKIE}=${token}`);
     const html = await response.text();
-    expect(html).not.toContain('paywalled-part');
+    expect(html).not.toContain('class="paywalled-part"');
     expect(html).toMatch(/data-wall-reason="lapsed">/);
   });
 });

@@ -5,7 +5,7 @@ import { formatDay } from '../../src/paywall/dates.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { safePage } from '../pages/index.ts';
-import { accountPageHeaders, sameOrigin } from '../security/index.ts';
+import { noStore, sameOrigin } from '../security/index.ts';
 import { clearedSessionCookie, sessionCookie } from '../session/cookie.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
@@ -185,7 +185,7 @@ const formLimit = bodyLimit({
   onError: () => safePage(413, 'That form is far larger than ours. Go back and try again.'),
 });
 for (const path of ['/login/', '/account/', '/logout/', '/logout/everywhere/']) {
-  accounts.use(path, accountPageHeaders, formLimit);
+  accounts.use(path, noStore, formLimit);
 }
 accounts.get('/login/', (c) => loginPage(c, { status: 200, returnTo: safeReturnPath(c.req.query('return')) }));
 accounts.post('/login/', sameOrigin, logIn);

@@ -17,6 +17,17 @@ function meterSecret(env: Env): Uint8Array {
   return secret;
 }
 
+/**
+ * The meter cookie's value. A meter cookie whose value the cookie parser drops (odd characters)
+ * still counts as a meter that does not verify, not as no meter.
+ */
+function meterCookie(c: Context<AppEnv>): string | undefined {
+  const value = getCookie(c, METER_COOKIE);
+  if (value !== undefined) return value;
+  const sent = (c.req.header('Cookie') ?? '').split(';').some((pair) => pair.trim().startsWith(`${METER_COOKIE}=`));
+  return sent ? '' : undefined;
+}
+
 function defaultReason(article: ManifestArticle): WallReason {
   return article.access === 'premium' ? 'premium' : 'limit';
 }
@@ -25,7 +36,7 @@ async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date
   const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
   const month = monthOf(now, settings.timeZone);
   const limit = settings.freeArticlesPerMonth;
-  const meter = await readMeter(getCookie(c, METER_COOKIE), meterSecret(c.env), month, limit);
+  const meter = await readMeter(meterCookie(c), meterSecret(c.env), month, limit);
   return decide({ access: article.access, meterKey: article.meterKey, reader, meter, limit });
 }
 
@@ -74,21 +85,30 @@ async function fullResponse(
   return response;
 }
 
+/** A validator for one teaser as one kind of reader sees it: the asset's own, plus the wall's reason. */
+function teaserEtag(asset: Response, reason: WallReason): string | undefined {
+  const etag = asset.headers.get('ETag')?.replace(/^W\//, '').replaceAll('"', '');
+  return etag ? `W/"${etag}-${reason}"` : undefined;
+}
+
 async function teaserResponse(c: Context<AppEnv>, article: ManifestArticle, reason: WallReason): Promise<Response> {
   const asset = await c.env.ASSETS.fetch(assetRequest(c, article.path));
   if (asset.status !== 200) return safePage(503, 'This story is not available right now');
+  // Anyone may keep a teaser, but must check back, and only for the same cookies.
+  const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=0, must-revalidate', Vary: VARY });
+  const etag = teaserEtag(asset, reason);
+  if (etag) {
+    headers.set('ETag', etag);
+    const wanted = c.req.header('If-None-Match')?.split(',').map((tag) => tag.trim());
+    if (wanted?.includes(etag) || wanted?.includes('*')) return new Response(null, { status: 304, headers });
+  }
   const rewriter = new HTMLRewriter().on('[data-wall-reason]', {
     element(element) {
       if (element.getAttribute('data-wall-reason') === reason) element.removeAttribute('hidden');
       else element.remove();
     },
   });
-  return rewriter.transform(
-    new Response(asset.body, {
-      status: 200,
-      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', Vary: VARY },
-    }),
-  );
+  return rewriter.transform(new Response(asset.body, { status: 200, headers }));
 }
 
 /**

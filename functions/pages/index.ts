@@ -9,7 +9,7 @@ export function safePage(status: 400 | 403 | 404 | 413 | 415 | 500 | 503, messag
 <html lang="${settings.locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${settings.name}</title></head>
-<body style="font-family: Georgia, serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem">
+<body>
 <p><a href="/">${settings.name}</a></p>
 <h1>${message}</h1>
 <p>Please try again in a moment, or go to the <a href="/">front page</a>.</p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isGuardedPath } from './index.ts';
+import { canonicalPath, isGuardedPath } from './index.ts';
 
 describe('isGuardedPath', () => {
   it.each([
@@ -29,4 +29,32 @@ describe('isGuardedPath', () => {
       expect(isGuardedPath(path)).toBe(false);
     },
   );
+});
+
+describe('canonicalPath', () => {
+  it.each([
+    ['/articles/a/', '/articles/a/'],
+    ['/articles/a', '/articles/a/'],
+    ['/articles/a/index.html', '/articles/a/'],
+    ['/Articles/A/', '/articles/a/'],
+    ['//articles//a//', '/articles/a/'],
+    ['/articles/%61/', '/articles/a/'],
+    ['/articles/x/../a/', '/articles/a/'],
+    ['/articles/./a/', '/articles/a/'],
+    ['/articles/%2e%2e/articles/a/', '/articles/a/'],
+    ['/login', '/login'],
+    ['/', '/'],
+    ['/index.html', '/'],
+    ['/_astro/Base.CS_kV1bi.css', '/_astro/Base.CS_kV1bi.css'],
+    ['/rss.xml', '/rss.xml'],
+    ['/articles/a%2fb/', '/articles/a%2Fb/'],
+  ])('%s is spelled %s', (path, canonical) => {
+    expect(canonicalPath(path)).toBe(canonical);
+  });
+
+  it('is idempotent', () => {
+    for (const path of ['/Articles//A/index.html', '/articles/%2e%2e/x', '/a%2fb', '/%7Euser']) {
+      expect(canonicalPath(canonicalPath(path))).toBe(canonicalPath(path));
+    }
+  });
 });

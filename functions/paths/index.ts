@@ -1,14 +1,20 @@
 import { FULL_PREFIX, MANIFEST_PATH } from '../../src/paywall/manifest.ts';
 
-/** Back slashes as slashes, repeated slashes as one, dot segments resolved, lower case. */
-function normalise(path: string): string {
+/** Dot segments resolved and empty segments dropped; a trailing slash is kept. */
+function resolveSegments(path: string): string {
   const segments: string[] = [];
-  for (const segment of path.replaceAll('\\', '/').toLowerCase().split('/')) {
+  for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') segments.pop();
     else segments.push(segment);
   }
-  return `/${segments.join('/')}`;
+  const trailing = segments.length > 0 && /\/\.{0,2}$/.test(path) ? '/' : '';
+  return `/${segments.join('/')}${trailing}`;
+}
+
+/** Back slashes as slashes, repeated slashes as one, dot segments resolved, lower case. */
+function normalise(path: string): string {
+  return resolveSegments(path.replaceAll('\\', '/').toLowerCase());
 }
 
 function names(path: string, guarded: string): boolean {
@@ -35,4 +41,26 @@ export function isGuardedPath(pathname: string): boolean {
     spelling = decoded;
   }
   return true; // Still encoded after three rounds: no page of ours is spelled like that.
+}
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * The one spelling of a page's path: percent-encoded letters and digits decoded, other escapes
+ * in upper case, repeated slashes and dot segments removed, `index.html` dropped, and stories in
+ * lower case with a trailing slash. (Other pages get their trailing slash, or lose it, from the
+ * asset server, which knows which files exist.) Other spellings are redirected here before any
+ * decision is made, so no spelling reaches a page another way.
+ */
+export function canonicalPath(pathname: string): string {
+  let path = pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+  path = resolveSegments(path).replace(/\/index\.html$/, '/');
+  if (/^\/articles(\/|$)/i.test(path)) {
+    path = path.toLowerCase().replace(/%[0-9a-f]{2}/g, (escape) => escape.toUpperCase());
+    if (!path.endsWith('/')) path = `${path}/`;
+  }
+  return path;
 }

@@ -1,0 +1,161 @@
+import { env } from 'cloudflare:workers';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { settings } from '../../src/paywall/settings.ts';
+import { METER_COOKIE, monthOf, signMeter } from '../../functions/meter/index.ts';
+import { SESSION_COOKIE, signSession } from '../../functions/session/index.ts';
+import { sessionKeys } from '../../functions/session/keys.ts';
+import { leaksIn, lockedStories, request } from './client.ts';
+
+// Every built file and every spelling of every story, requested as every kind of reader who must
+// not get locked text, with GET and HEAD, Range and If-None-Match. None of the answers may hold a
+// locked sentence or be a 5xx. A subscriber walking the same stories must get every sentence.
+
+const seconds = Math.floor(Date.now() / 1000);
+const day = 86_400;
+const claims = (overrides: Record<string, unknown> = {}) => ({
+  iss: settings.session.issuer,
+  aud: settings.session.audience,
+  sub: 'matrix',
+  iat: seconds,
+  exp: seconds + 3600,
+  plan: 'essential',
+  plan_ends: seconds + 30 * day,
+  ...overrides,
+});
+const [hsKid, hsSecret] = env.SESSION_SECRETS.split(',')[0]!.split(':') as [string, string];
+const bytes = (text: string) => new TextEncoder().encode(text);
+const hs = (payload: object, kid = hsKid, secret = hsSecret) =>
+  new SignJWT({ ...payload }).setProtectedHeader({ alg: 'HS256', kid }).sign(bytes(secret));
+
+type Persona = { name: string; headers: Record<string, string>; cookies: Record<string, string>; meter: boolean };
+const personas: Persona[] = [];
+const cookie = (pairs: Record<string, string>) => Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
+
+beforeAll(async () => {
+  const meter = await signMeter(['spent-1', 'spent-2', 'spent-3'], monthOf(new Date(), settings.timeZone), bytes(env.METER_SECRET));
+  const keys = await sessionKeys(env);
+  const publicJwk = keys.published.keys[0]!;
+  const lapsed = await signSession(
+    { subject: 'lapsed', plan: 'essential', planEnds: new Date((seconds - day) * 1000), lifetime: 3600 },
+    keys,
+    new Date(),
+  );
+  const tokens: Record<string, string> = {
+    'a lapsed subscriber': lapsed,
+    'a token signed with the wrong key': await hs(claims(), hsKid, 'an-attackers-own-secret-that-is-long-enough'),
+    'alg none': new UnsecuredJWT(claims()).encode(),
+    'HS256 signed with the public key': await hs(claims(), publicJwk.kid!, JSON.stringify(publicJwk)),
+    'the wrong issuer': await hs(claims({ iss: 'https://evil.example' })),
+    'the wrong audience': await hs(claims({ aud: 'evil' })),
+    'an expired token': await hs(claims({ iat: seconds - 7200, exp: seconds - 3600 })),
+    'a token not valid yet': await hs(claims({ nbf: seconds + 3600 })),
+  };
+  const crawlers = {
+    Googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'Googlebot-News': 'Googlebot-News',
+    bingbot: 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+    facebookexternalhit: 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
+    Twitterbot: 'Twitterbot/1.0',
+  };
+  personas.push(
+    { name: 'an anonymous reader with the allowance used', headers: {}, cookies: { [METER_COOKIE]: meter }, meter: true },
+    { name: 'a reader with no cookies (premium only)', headers: {}, cookies: {}, meter: false },
+    { name: 'a forged meter', headers: {}, cookies: { [METER_COOKIE]: `${meter.slice(0, -4)}AAAA` }, meter: true },
+    { name: 'a meter that is not a JWT', headers: {}, cookies: { [METER_COOKIE]: '{"m":"2026-11","r":[]}' }, meter: true },
+    ...Object.entries(crawlers).map(([name, agent]) => ({ name, headers: { 'User-Agent': agent }, cookies: { [METER_COOKIE]: meter }, meter: true })),
+    ...['https://www.google.com/', 'https://news.google.com/', 'https://t.co/x', 'https://www.facebook.com/'].map((referer) => ({
+      name: `Referer ${referer}`,
+      headers: { Referer: referer },
+      cookies: { [METER_COOKIE]: meter },
+      meter: true,
+    })),
+    {
+      name: 'forged client addresses',
+      headers: { 'X-Forwarded-For': '66.249.66.1', 'CF-Connecting-IP': '66.249.66.1', 'X-Real-IP': '66.249.66.1', Forwarded: 'for=66.249.66.1' },
+      cookies: { [METER_COOKIE]: meter },
+      meter: true,
+    },
+    ...Object.entries(tokens).map(([name, token]) => ({ name, headers: {}, cookies: { [SESSION_COOKIE]: token, [METER_COOKIE]: meter }, meter: true })),
+  );
+});
+
+function spellings(path: string): string[] {
+  const slug = path.slice('/articles/'.length, -1);
+  return [
+    path,
+    path.slice(0, -1),
+    `${path}index.html`,
+    path.toUpperCase(),
+    `/Articles/${slug}/`,
+    `//articles//${slug}//`,
+    `/articles/${[...slug].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('')}/`,
+    `/articles/./${slug}/`,
+    `/articles/x/../${slug}/`,
+    `/articles/%2e%2e/articles/${slug}/`,
+    `/full${path}`,
+    `/full${path}index.html`,
+    `/%66ull${path}`,
+    `/FULL${path}`,
+    `${path}?full=1&preview=subscriber`,
+  ];
+}
+
+const variants: { name: string; init: RequestInit }[] = [
+  { name: 'GET', init: {} },
+  { name: 'HEAD', init: { method: 'HEAD' } },
+  { name: 'Range', init: { headers: { Range: 'bytes=0-' } } },
+  { name: 'If-None-Match', init: { headers: { 'If-None-Match': '*' } } },
+];
+
+async function ask(path: string, persona: Persona, variant: (typeof variants)[number]) {
+  const headers = { ...persona.headers, ...(variant.init.headers as Record<string, string> | undefined) };
+  if (Object.keys(persona.cookies).length) headers['Cookie'] = cookie(persona.cookies);
+  return request(path, { ...variant.init, headers });
+}
+
+describe('no locked sentence reaches a reader who may not read it', () => {
+  it('through any built file', async () => {
+    expect(env.TEST_BUILT_FILES.length).toBeGreaterThan(20);
+    for (const persona of personas) {
+      const stories = persona.meter ? lockedStories : lockedStories.filter((story) => story.access === 'premium');
+      for (const file of env.TEST_BUILT_FILES) {
+        for (const variant of variants) {
+          const answer = await ask(file, persona, variant);
+          expect(answer.statuses.every((status) => status < 500), `${persona.name} ${variant.name} ${file}`).toBe(true);
+          expect(leaksIn(answer.text, stories), `${persona.name} ${variant.name} ${file}`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('through any spelling of any story', async () => {
+    for (const persona of personas) {
+      const stories = persona.meter ? lockedStories : lockedStories.filter((story) => story.access === 'premium');
+      for (const story of stories) {
+        for (const path of spellings(story.path)) {
+          for (const variant of variants) {
+            const answer = await ask(path, persona, variant);
+            const where = `${persona.name} ${variant.name} ${path}`;
+            expect(answer.statuses.every((status) => status < 500), where).toBe(true);
+            expect(leaksIn(answer.text, [story]), where).toEqual([]);
+          }
+        }
+      }
+    }
+  });
+
+  it('while a subscriber gets every locked sentence, so the checks above can fail', async () => {
+    const token = await signSession(
+      { subject: 'subscriber', plan: 'saver', planEnds: new Date((seconds + day) * 1000), lifetime: 3600 },
+      await sessionKeys(env),
+      new Date(),
+    );
+    for (const story of lockedStories) {
+      for (const path of spellings(story.path).filter((spelling) => !/full|%66ull/i.test(spelling))) {
+        const answer = await request(path, { headers: { Cookie: cookie({ [SESSION_COOKIE]: token }) } });
+        expect(leaksIn(answer.text, [story]), path).toEqual(story.lockedSentences);
+      }
+    }
+  });
+});
