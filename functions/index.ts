@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { accounts } from './accounts/index.ts';
 import { serveLockedArticle } from './article/index.ts';
+import { hideEmbargoedCards, isEmbargoed } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
 import { loadManifest } from './manifest/index.ts';
 import { safePage } from './pages/index.ts';
@@ -12,6 +13,7 @@ import { session } from './session/request.ts';
 const app = new Hono<AppEnv>();
 
 app.use('*', securityHeaders);
+app.use('*', hideEmbargoedCards);
 
 // The full-text pages and the manifest are files in the assets, but only the edge reads them.
 app.use('*', async (c, next) => {
@@ -38,6 +40,7 @@ app.get('/articles/*', async (c) => {
     // Without the manifest nothing can be unlocked; the public file is the teaser or a free story.
     console.error('paywall: manifest unavailable, serving public files only:', error);
   }
+  if (article && isEmbargoed(article, Date.now() / 1000)) return notFound(c.env.ASSETS, c.req.url);
   if (!article || article.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
   return serveLockedArticle(c, article);
 });

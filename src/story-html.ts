@@ -5,7 +5,7 @@ import { getContainerRenderer } from '@astrojs/mdx/container-renderer';
 import PaywallMarker from './components/PaywallMarker.astro';
 import { PAYWALL_MARKER, splitAtPaywall } from './paywall/teaser.ts';
 import { settings } from './paywall/settings.ts';
-import { isLocked, type Article } from './site.ts';
+import { isLocked, type Story } from './site.ts';
 
 let container: Promise<AstroContainer> | undefined;
 
@@ -19,11 +19,11 @@ function containerForStories(): Promise<AstroContainer> {
  * pages: the whole story when it is free, the lead-in when it is locked. Locked text never
  * leaves this function.
  */
-export async function publicStoryHtml(article: Article): Promise<string> {
-  const { Content } = await render(article);
+export async function publicStoryHtml(story: Story): Promise<string> {
+  const { Content } = await render(story.entry);
   const html = await (await containerForStories()).renderToString(Content, {
     props: { components: { Paywall: PaywallMarker } },
   });
-  if (!isLocked(article)) return html.replaceAll(PAYWALL_MARKER, '');
+  if (!isLocked(story)) return html.replaceAll(PAYWALL_MARKER, '');
   return splitAtPaywall(html, settings.teaserParagraphs).lead;
 }

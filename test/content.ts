@@ -31,13 +31,23 @@ function plainSentences(markdown: string): string[] {
   return sentencesOf(text).filter((sentence) => /^[\p{L}\p{N} ,.;:%()'"₹$—–-]+$/u.test(sentence) && !/--|\.\.\./.test(sentence));
 }
 
+/** An article without `access` takes its section's default (content/sections.json). */
+function sectionDefaults(): Map<string, SourceStory['access']> {
+  const sections: { id: string; defaultAccess?: SourceStory['access'] }[] = JSON.parse(readFileSync('content/sections.json', 'utf8'));
+  return new Map(sections.map((section) => [section.id, section.defaultAccess ?? 'metered']));
+}
+
 export function sourceStories(): SourceStory[] {
+  const defaults = sectionDefaults();
   return readdirSync(ARTICLES)
     .filter((file) => /\.mdx?$/.test(file))
-    .map((file) => {
-      const source = readFileSync(join(ARTICLES, file), 'utf8');
+    .map((file) => ({ file, source: readFileSync(join(ARTICLES, file), 'utf8') }))
+    // Drafts are never built for production.
+    .filter(({ source }) => !/^draft:\s*true\s*$/m.test(source.split(/\n---\n/)[0]!))
+    .map(({ file, source }) => {
       const [, frontmatter = '', body = ''] = source.match(/^---\n([\s\S]*?)\n---\n([\s\S]*)$/) ?? [];
-      const access = frontmatter.match(/^access:\s*(\w+)/m)?.[1] as SourceStory['access'];
+      const section = frontmatter.match(/^section:\s*([\w-]+)/m)?.[1] ?? '';
+      const access = (frontmatter.match(/^access:\s*(\w+)/m)?.[1] as SourceStory['access'] | undefined) ?? defaults.get(section)!;
       const slug = file.replace(/\.mdx?$/, '');
       return {
         slug,

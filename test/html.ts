@@ -31,10 +31,16 @@ export function sentencesOf(text: string, minLength = 40): string[] {
     .filter((sentence) => sentence.length >= minLength);
 }
 
-/** The locked part of a built full-text page: the contents of `.paywalled-part`. */
+/** The locked part of a built full-text page: the `.paywalled-part` element, up to its own end tag. */
 export function paywalledPartOf(html: string): string {
   const start = html.indexOf('<div class="paywalled-part">');
   if (start === -1) throw new Error('The full-text page has no .paywalled-part element');
-  const end = html.indexOf('</article>', start);
-  return html.slice(start, end === -1 ? undefined : end);
+  const tags = /<(\/?)div\b[^>]*>/g;
+  tags.lastIndex = start;
+  let depth = 0;
+  for (let tag = tags.exec(html); tag; tag = tags.exec(html)) {
+    depth += tag[1] ? -1 : 1;
+    if (depth === 0) return html.slice(start, tags.lastIndex);
+  }
+  throw new Error('The .paywalled-part element is not closed');
 }

@@ -17,12 +17,16 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/** Pagefind's search runs WebAssembly, which the search page alone needs. */
+const SEARCH_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
+
 /** Security headers on every HTML response, whichever route or file it came from. */
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return;
   c.res = new Response(c.res.body, c.res);
-  c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  const search = new URL(c.req.url).pathname === '/search/';
+  c.res.headers.set('Content-Security-Policy', search ? SEARCH_POLICY : CONTENT_SECURITY_POLICY);
   c.res.headers.set('X-Content-Type-Options', 'nosniff');
   c.res.headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
   c.res.headers.set('X-Frame-Options', 'DENY');

@@ -1,10 +1,9 @@
 // A Google News sitemap: the stories published in the two days before the build. Public
 // addresses, headlines and dates only.
 import type { APIRoute } from 'astro';
-import { articlePath } from '../paywall/manifest.ts';
 import { settings } from '../paywall/settings.ts';
 import { absoluteUrl } from '../seo.ts';
-import { publishedArticles } from '../site.ts';
+import { storiesPublishedBy } from '../site.ts';
 
 const TWO_DAYS = 2 * 86_400_000;
 
@@ -13,11 +12,11 @@ function xml(text: string): string {
 }
 
 export const GET: APIRoute = async () => {
-  const since = Date.now() - TWO_DAYS;
-  const recent = (await publishedArticles()).filter((article) => article.data.published.getTime() >= since);
+  const now = new Date();
+  const recent = (await storiesPublishedBy(now)).filter((story) => story.publishAt * 1000 >= now.getTime() - TWO_DAYS);
   const language = settings.locale.split('-')[0]!;
   const urls = recent.map(
-    (article) => `<url><loc>${xml(absoluteUrl(articlePath(article.id)))}</loc><news:news><news:publication><news:name>${xml(settings.name)}</news:name><news:language>${language}</news:language></news:publication><news:publication_date>${article.data.published.toISOString()}</news:publication_date><news:title>${xml(article.data.title)}</news:title></news:news></url>`,
+    (story) => `<url><loc>${xml(absoluteUrl(story.path))}</loc><news:news><news:publication><news:name>${xml(settings.name)}</news:name><news:language>${language}</news:language></news:publication><news:publication_date>${story.entry.data.published.toISOString()}</news:publication_date><news:title>${xml(story.entry.data.title)}</news:title></news:news></url>`,
   );
   const body = `<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">

@@ -12,6 +12,8 @@ export interface ManifestArticle {
   meterKey: string;
   /** Path of the full-text page in the assets; present only for locked stories. */
   fullPath?: string;
+  /** Publication time, seconds since the epoch. Until then the story is embargoed: the edge answers 404. */
+  publishAt: number;
 }
 
 export interface Manifest {
@@ -20,6 +22,9 @@ export interface Manifest {
 }
 
 export const MANIFEST_PATH = '/paywall-manifest.json';
+
+/** The attribute listings put on a story's card, holding its path, so the edge can hide it while it is embargoed. */
+export const STORY_CARD_ATTRIBUTE = 'data-story';
 
 /** Every path below this prefix holds locked text; only the edge may read it. */
 export const FULL_PREFIX = '/full';

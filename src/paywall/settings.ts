@@ -37,6 +37,7 @@ export const settingsSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'use an IANA time zone, e.g. Asia/Kolkata'),
   freeArticlesPerMonth: z.int().min(0).max(50),
   teaserParagraphs: z.int().min(1).max(10),
+  listingPageSize: z.int().min(1).max(100),
   subscriptionsEmail: z.email(),
   session: z.strictObject({
     issuer: z.string().min(1),

@@ -1,0 +1,175 @@
+// The speed benchmark: builds the site, serves it as `npm start` does (the Worker in front of the
+// built pages, a temporary local D1), and runs Lighthouse in the machine's Chromium on the front
+// page, a free story in full and a story behind the wall. It prints numbers; it passes or fails
+// nothing. Targets (issue 6): 100 in all four categories, under 50 KB transferred for a story
+// before images, and no client JavaScript on story pages.
+//
+//   npm run bench:pages                 # Lighthouse's default: a mid-range phone on a slow 4G link
+//   npm run bench:pages -- --desktop    # Lighthouse's desktop settings
+//   npm run bench:pages -- --no-build   # measure the current dist/ as it is
+//
+// CHROME_PATH chooses the browser (default /usr/bin/chromium).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { launch, type LaunchedChrome } from 'chrome-launcher';
+import lighthouse, { desktopConfig, type Result } from 'lighthouse';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startLocalSite, type LocalSite } from './local-site.ts';
+
+const { values } = parseArgs({
+  options: { desktop: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
+});
+
+const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
+
+interface ManifestEntry {
+  path: string;
+  access: 'free' | 'metered' | 'premium';
+}
+
+interface Measured {
+  name: string;
+  path: string;
+  scores: Record<(typeof CATEGORIES)[number], number>;
+  transferred: number;
+  beforeImages: number;
+  uncompressed: number;
+  scriptTransferred: number;
+  requests: number;
+  lcp: number;
+  cls: number;
+}
+
+interface NetworkRequest {
+  url: string;
+  resourceType?: string;
+  transferSize?: number;
+  resourceSize?: number;
+}
+
+function run(args: string[], env: Record<string, string> = {}): void {
+  try {
+    execFileSync(process.execPath, args, { stdio: 'pipe', env: { ...process.env, ...env } });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${stdout}${stderr}`);
+    throw new Error(`node ${args.join(' ')} failed`);
+  }
+}
+
+/** The pages to measure, chosen from the build's manifest: no slug is written down here. */
+function pagesToMeasure(): { name: string; path: string }[] {
+  const manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8')) as { articles: ManifestEntry[] };
+  const free = manifest.articles.find((article) => article.access === 'free');
+  // A premium story: Lighthouse's browser has no session, so it always gets the teaser and wall.
+  const walled = manifest.articles.find((article) => article.access === 'premium');
+  if (!free || !walled) throw new Error('The build has no free or no premium story to measure');
+  return [
+    { name: 'Front page', path: '/' },
+    { name: 'Story in full (free)', path: free.path },
+    { name: 'Story with the wall (premium)', path: walled.path },
+  ];
+}
+
+function measured(name: string, path: string, lhr: Result): Measured {
+  const score = (id: (typeof CATEGORIES)[number]) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
+  const details = lhr.audits['network-requests']?.details as { items?: NetworkRequest[] } | undefined;
+  const requests = details?.items ?? [];
+  const sum = (items: NetworkRequest[], field: 'transferSize' | 'resourceSize') =>
+    items.reduce((total, item) => total + (item[field] ?? 0), 0);
+  const scripts = requests.filter((item) => item.resourceType === 'Script');
+  return {
+    name,
+    path,
+    scores: Object.fromEntries(CATEGORIES.map((id) => [id, score(id)])) as Measured['scores'],
+    transferred: lhr.audits['total-byte-weight']?.numericValue ?? sum(requests, 'transferSize'),
+    beforeImages: sum(requests.filter((item) => item.resourceType !== 'Image'), 'transferSize'),
+    uncompressed: sum(requests, 'resourceSize'),
+    scriptTransferred: sum(scripts, 'transferSize'),
+    requests: requests.length,
+    lcp: lhr.audits['largest-contentful-paint']?.numericValue ?? NaN,
+    cls: lhr.audits['cumulative-layout-shift']?.numericValue ?? NaN,
+  };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main() {
+  const formFactor = values.desktop ? 'desktop' : 'mobile';
+  if (!values['no-build']) {
+    console.log('Building the site (astro build)…');
+    run(['scripts/dev-vars.ts']);
+    run(['node_modules/astro/bin/astro.mjs', 'build'], { ASTRO_TELEMETRY_DISABLED: '1' });
+  }
+  const pages = pagesToMeasure();
+
+  let site: LocalSite | undefined;
+  let chrome: LaunchedChrome | undefined;
+  const results: Measured[] = [];
+  let browser = '';
+  let lighthouseVersion = '';
+  try {
+    console.log('Starting the site (wrangler dev, local D1)…');
+    site = await startLocalSite({ name: 'konkan-bench' });
+    chrome = await launch({ chromePath: CHROMIUM_PATH, chromeFlags: ['--headless=new', ...CHROMIUM_ARGS] });
+    const version = (await (await fetch(`http://127.0.0.1:${chrome.port}/json/version`)).json()) as { Browser?: string };
+    browser = version.Browser ?? 'Chromium';
+    for (const page of pages) {
+      console.log(`Lighthouse (${formFactor}): ${page.path}`);
+      const result = await lighthouse(
+        new URL(page.path, site.url).href,
+        { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES] },
+        values.desktop ? desktopConfig : undefined,
+      );
+      if (!result) throw new Error(`Lighthouse returned nothing for ${page.path}`);
+      const { lhr } = result;
+      if (lhr.runtimeError) throw new Error(`Lighthouse failed on ${page.path}: ${lhr.runtimeError.message}`);
+      results.push(measured(page.name, page.path, lhr));
+      lighthouseVersion = lhr.lighthouseVersion;
+      // Audits that count towards a score and did not get full marks, so a drop says why.
+      const weighted = new Set(
+        Object.values(lhr.categories).flatMap((category) => category.auditRefs.filter((ref) => ref.weight > 0).map((ref) => ref.id)),
+      );
+      for (const audit of Object.values(lhr.audits)) {
+        if (weighted.has(audit.id) && audit.score !== null && audit.score < 1) {
+          console.log(`  below full marks: ${audit.id} (${audit.score}) ${audit.displayValue ?? ''}`);
+        }
+      }
+    }
+  } finally {
+    chrome?.kill();
+    await site?.stop();
+  }
+
+  console.log(
+    `\n${new Date().toISOString()} · Lighthouse ${lighthouseVersion}, ${formFactor} settings · ${browser} · ${cpus().length} CPU cores · Node ${process.version}\n`,
+  );
+  console.log(
+    table([
+      ['Page', 'Performance', 'Accessibility', 'Best practices', 'SEO', 'Transferred', 'Before images', 'Uncompressed', 'Client JS', 'Requests', 'LCP', 'CLS'],
+      ...results.map((row) => [
+        `${row.name} ${row.path}`,
+        String(row.scores.performance),
+        String(row.scores.accessibility),
+        String(row.scores['best-practices']),
+        String(row.scores.seo),
+        kb(row.transferred),
+        kb(row.beforeImages),
+        kb(row.uncompressed),
+        `${row.scriptTransferred} B`,
+        String(row.requests),
+        `${(row.lcp / 1000).toFixed(2)} s`,
+        row.cls.toFixed(3),
+      ]),
+    ]),
+  );
+}
+
+await main();

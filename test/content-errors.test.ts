@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { ProjectCopy } from './project-copy.ts';
+
+// An editor's mistakes stop the build with a message that names the file, the field and what is
+// wrong. Each case breaks one story in a scratch copy and runs the real Astro.
+
+const STORY = 'content/articles/port-container-berth-expansion.mdx';
+const project = new ProjectCopy();
+afterAll(() => project.remove());
+beforeEach(() => project.resetContent());
+
+const frontmatter = (change: (text: string) => string) => project.edit(STORY, change);
+
+describe('frontmatter mistakes are refused with a message saying what to fix', () => {
+  it.each([
+    ['a missing title', (text: string) => text.replace(/^title: .*\n/m, ''), ['port-container-berth-expansion', 'title', 'every story needs a title']],
+    ['a date that is not a date', (text: string) => text.replace(/^published: .*$/m, 'published: next tuesday'), ['port-container-berth-expansion', 'published', '2026-11-20T09:30:00+05:30']],
+    ['a misspelled access level', (text: string) => text.replace(/^access: .*$/m, 'access: metred'), ['port-container-berth-expansion', 'access must be one of: free, metered, premium']],
+    ['a picture without alt text', (text: string) => text.replace(/^  alt: .*\n/m, ''), ['port-container-berth-expansion', 'image.alt', 'describe the picture']],
+    ['an update before publication', (text: string) => text.replace(/^(published: .*)$/m, '$1\nupdated: 2020-01-01T00:00:00+05:30'), ['port-container-berth-expansion', 'updated', 'before the publication date']],
+    ['an unknown field', (text: string) => text.replace(/^(title: .*)$/m, '$1\nheadline: "Typo for title"'), ['port-container-berth-expansion', 'headline']],
+  ])('%s', async (_, change, expected) => {
+    frontmatter(change);
+    const { code, output } = await project.astro('sync');
+    expect(code).not.toBe(0);
+    for (const text of expected) expect(output).toContain(text);
+  });
+
+  it.each([
+    ['an unknown section', (text: string) => text.replace(/^section: .*$/m, 'section: busines'), 'section "busines" does not exist'],
+    ['an unknown author', (text: string) => text.replace(/^author: .*$/m, 'author: nobody-at-all'), 'author "nobody-at-all" does not exist'],
+  ])('%s', async (_, change, expected) => {
+    frontmatter(change);
+    const { code, output } = await project.astro('build');
+    expect(code).not.toBe(0);
+    expect(output).toContain(STORY);
+    expect(output).toContain(expected);
+  });
+
+  it('two stories with the same address', async () => {
+    project.write('content/articles/port-container-berth-expansion.md', project.read(STORY));
+    const { code, output } = await project.astro('sync');
+    expect(code).not.toBe(0);
+    expect(output).toContain('would both be published at /articles/port-container-berth-expansion/');
+  });
+});
+
+describe('drafts', () => {
+  it('are never built for production', async () => {
+    frontmatter((text) => text.replace(/^(title: .*)$/m, '$1\ndraft: true'));
+    const { code, output } = await project.astro('build');
+    expect(code, output).toBe(0);
+    expect(existsSync(join(project.dir, 'dist/articles/port-container-berth-expansion/index.html'))).toBe(false);
+    expect(existsSync(join(project.dir, 'dist/full/articles/port-container-berth-expansion/index.html'))).toBe(false);
+    expect(project.read('dist/index.html')).not.toContain('port-container-berth-expansion');
+    expect(project.read('dist/articles/storm-drain-audit-kesarbandar/index.html')).toBeTruthy();
+  });
+});

@@ -1,0 +1,56 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import app from '../../functions/index.ts';
+import type { Manifest } from '../../src/paywall/manifest.ts';
+import { ORIGIN } from './client.ts';
+
+// A story whose publication time is ahead is built like any other; the edge answers 404 for it and
+// takes it off every listing until that moment, with no rebuild. The test moves one story's time
+// in the manifest the Worker reads, as a future-dated story's would be.
+
+async function withPublishAt(path: string, publishAt: number): Promise<Env> {
+  const manifest: Manifest = await (await env.ASSETS.fetch(`${ORIGIN}/paywall-manifest.json`)).json();
+  const changed = JSON.stringify({
+    ...manifest,
+    articles: manifest.articles.map((article) => (article.path === path ? { ...article, publishAt } : article)),
+  });
+  const assets = {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (new URL(request.url).pathname === '/paywall-manifest.json') return Promise.resolve(new Response(changed, { headers: { 'Content-Type': 'application/json' } }));
+      return env.ASSETS.fetch(request);
+    },
+  } as Fetcher;
+  return { ...env, ASSETS: assets };
+}
+
+const free = '/articles/storm-drain-audit-kesarbandar/';
+const premium = '/articles/konkan-fishing-incomes-analysis/';
+const later = () => Math.floor(Date.now() / 1000) + 3600;
+const earlier = () => Math.floor(Date.now() / 1000) - 60;
+
+describe('embargo at the edge', () => {
+  it.each([free, premium])('answers 404 for %s until its publication time', async (path) => {
+    const response = await app.request(`${ORIGIN}${path}`, {}, await withPublishAt(path, later()));
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('could not find that page');
+  });
+
+  it('takes the story off the front page, its section and the archive until then', async () => {
+    const bindings = await withPublishAt(free, later());
+    for (const listing of ['/', '/sections/city/', '/latest/', '/tags/monsoon/']) {
+      const response = await app.request(`${ORIGIN}${listing}`, {}, bindings);
+      const html = await response.text();
+      expect(response.status, listing).toBe(200);
+      expect(html, listing).not.toContain(`href="${free}"`);
+      expect(html, listing).toContain('href="/articles/');
+      expect(response.headers.get('ETag'), listing).toBeNull();
+    }
+  });
+
+  it('serves and lists the story once the time has come', async () => {
+    const bindings = await withPublishAt(free, earlier());
+    expect((await app.request(`${ORIGIN}${free}`, {}, bindings)).status).toBe(200);
+    expect(await (await app.request(`${ORIGIN}/`, {}, bindings)).text()).toContain(`href="${free}"`);
+  });
+});
