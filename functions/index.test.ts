@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assetsWith } from '../test/edge/assets.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
 import type { Manifest, ManifestArticle } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
@@ -181,13 +182,7 @@ describe('the edge fails closed', () => {
   });
 
   it('serves the teaser when the full text cannot be fetched', async () => {
-    const failing = {
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
-        const request = new Request(input, init);
-        if (new URL(request.url).pathname.startsWith('/full/')) return Promise.resolve(new Response('', { status: 500 }));
-        return env.ASSETS.fetch(request);
-      },
-    } as Fetcher;
+    const failing = assetsWith(env.ASSETS, (path) => (path.startsWith('/full/') ? new Response('', { status: 500 }) : undefined));
     const premium = byAccess('premium');
     const cookie = cookies({ [SESSION_COOKIE]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: failing });
@@ -197,13 +192,7 @@ describe('the edge fails closed', () => {
   });
 
   it('serves only public files when the manifest is missing', async () => {
-    const noManifest = {
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
-        const request = new Request(input, init);
-        if (new URL(request.url).pathname === '/paywall-manifest.json') return Promise.resolve(new Response('', { status: 404 }));
-        return env.ASSETS.fetch(request);
-      },
-    } as Fetcher;
+    const noManifest = assetsWith(env.ASSETS, (path) => (path === '/paywall-manifest.json' ? new Response('', { status: 404 }) : undefined));
     const premium = byAccess('premium');
     const cookie = cookies({ [SESSION_COOKIE]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: noManifest });

@@ -35,5 +35,6 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
   const response = rewriter.transform(c.res);
   c.res = new Response(response.body, response);
   c.res.headers.delete('ETag');
-  c.res.headers.set('Cache-Control', 'public, max-age=60');
+  // Never loosen a response's caching: full text stays private, no-store.
+  if (!/private|no-store/.test(c.res.headers.get('Cache-Control') ?? '')) c.res.headers.set('Cache-Control', 'public, max-age=60');
 };

@@ -8,7 +8,7 @@ export function safePage(status: 400 | 403 | 404 | 413 | 415 | 500 | 503, messag
   const html = `<!doctype html>
 <html lang="${settings.locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${settings.name}</title></head>
+<title>${settings.name}</title><link rel="stylesheet" href="/error.css"></head>
 <body>
 <p><a href="/">${settings.name}</a></p>
 <h1>${message}</h1>

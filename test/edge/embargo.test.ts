@@ -2,6 +2,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import app from '../../functions/index.ts';
 import type { Manifest } from '../../src/paywall/manifest.ts';
+import { assetsWith } from './assets.ts';
+import { SESSION_COOKIE, signSession } from '../../functions/session/index.ts';
+import { sessionKeys } from '../../functions/session/keys.ts';
 import { ORIGIN } from './client.ts';
 
 // A story whose publication time is ahead is built like any other; the edge answers 404 for it and
@@ -14,13 +17,9 @@ async function withPublishAt(path: string, publishAt: number): Promise<Env> {
     ...manifest,
     articles: manifest.articles.map((article) => (article.path === path ? { ...article, publishAt } : article)),
   });
-  const assets = {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (new URL(request.url).pathname === '/paywall-manifest.json') return Promise.resolve(new Response(changed, { headers: { 'Content-Type': 'application/json' } }));
-      return env.ASSETS.fetch(request);
-    },
-  } as Fetcher;
+  const assets = assetsWith(env.ASSETS, (pathname) =>
+    pathname === '/paywall-manifest.json' ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
+  );
   return { ...env, ASSETS: assets };
 }
 
@@ -46,6 +45,17 @@ describe('embargo at the edge', () => {
       expect(html, listing).toContain('href="/articles/');
       expect(response.headers.get('ETag'), listing).toBeNull();
     }
+  });
+
+  it('leaves full text private while another story is embargoed', async () => {
+    const token = await signSession(
+      { subject: 'embargo', plan: 'saver', planEnds: new Date(Date.now() + 86_400_000), lifetime: 3600 },
+      await sessionKeys(env),
+      new Date(),
+    );
+    const response = await app.request(`${ORIGIN}${premium}`, { headers: { Cookie: `${SESSION_COOKIE}=${token}` } }, await withPublishAt(free, later()));
+    expect(await response.text()).toContain('class="paywalled-part"');
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
   });
 
   it('serves and lists the story once the time has come', async () => {
