@@ -3,34 +3,34 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
-import { readdirSync, readFileSync } from 'node:fs';
-import { articlePath, FULL_PREFIX, MANIFEST_PATH } from './src/paywall/manifest.ts';
+import { readFileSync } from 'node:fs';
+import { FULL_PREFIX, MANIFEST_PATH } from './src/paywall/manifest.ts';
 
 /**
  * Stories whose publication time is still ahead are built (the edge holds them back until then)
- * but must not be advertised in the sitemap before it. The sitemap integration sees only URLs,
- * so their addresses are read from the frontmatter here.
+ * but must not be advertised before it. The sitemap is written after the pages, so this reads
+ * their publication times from the build's own manifest: the same source the edge decides by.
  */
-function embargoedPaths(now = Date.now()) {
-  const folder = new URL('./content/articles/', import.meta.url);
-  return new Set(
-    readdirSync(folder)
-      .filter((file) => /\.mdx?$/.test(file))
-      .filter((file) => {
-        const published = /^published:\s*["']?([^"'\n]+)/m.exec(readFileSync(new URL(file, folder), 'utf8'))?.[1];
-        return published !== undefined && Date.parse(published) > now;
-      })
-      .map((file) => articlePath(file.replace(/\.mdx?$/, ''))),
-  );
+/** @type {Set<string> | undefined} */
+let embargoed;
+function embargoedPaths() {
+  if (!embargoed) {
+    /** @type {import('./src/paywall/manifest.ts').Manifest} */
+    const manifest = JSON.parse(readFileSync(new URL(`./dist${MANIFEST_PATH}`, import.meta.url), 'utf8'));
+    const now = Date.now() / 1000;
+    embargoed = new Set(manifest.articles.filter((article) => article.publishAt > now).map((article) => article.path));
+  }
+  return embargoed;
 }
-const embargoed = embargoedPaths();
 
 export default defineConfig({
   site: settings.url,
   output: 'static',
   trailingSlash: 'always',
-  // Stylesheets as files, never inline, so the content security policy needs no 'unsafe-inline'.
+  // Stylesheets and scripts as files, never inline, so the content security policy needs no
+  // 'unsafe-inline' (Astro inlines scripts smaller than Vite's assetsInlineLimit).
   build: { format: 'directory', inlineStylesheets: 'never' },
+  vite: { build: { assetsInlineLimit: 0 } },
   integrations: [
     mdx(),
     sitemap({
@@ -42,7 +42,7 @@ export default defineConfig({
           !path.startsWith(`${FULL_PREFIX}/`) &&
           path !== MANIFEST_PATH &&
           !['/login/', '/account/'].includes(path) &&
-          !embargoed.has(path)
+          !embargoedPaths().has(path)
         );
       },
     }),

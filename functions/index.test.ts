@@ -79,6 +79,13 @@ describe('anonymous readers', () => {
     expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${METER_COOKIE}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
   });
 
+  it('do not spend a free story on a HEAD request', async () => {
+    const metered = byAccess('metered');
+    const response = await app.request(`${origin}${metered.path}`, { method: 'HEAD' }, env);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+  });
+
   it('get the teaser and the premium message on a premium story', async () => {
     const premium = byAccess('premium');
     const { response, body } = await get(premium.path);
@@ -171,6 +178,13 @@ describe('the edge fails closed', () => {
     expect(response.status).toBe(200);
     expect(leaked(metered.path, body)).toEqual([]);
     expect(body).toContain('data-wall-reason');
+  });
+
+  it('still serves subscribers when the meter secret is missing', async () => {
+    const metered = byAccess('metered');
+    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const { body } = await get(metered.path, { Cookie: cookie }, { ...env, METER_SECRET: '' });
+    expect(leaked(metered.path, body)).toEqual(locked[metered.path]);
   });
 
   it('serves the teaser when the session keys are misconfigured', async () => {

@@ -53,7 +53,17 @@ app.get('/.well-known/jwks.json', async (c) => {
 
 app.route('/', accounts);
 
-app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
+app.all('*', (c) => {
+  // Pages may be rewritten on the way out (embargoed cards); a byte range of one could start
+  // inside a card and so escape the rewrite. Pages are small: always send them whole.
+  const path = new URL(c.req.url).pathname;
+  if (c.req.header('Range') && (path.endsWith('/') || path.endsWith('.html'))) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete('Range');
+    return c.env.ASSETS.fetch(new Request(c.req.raw, { headers }));
+  }
+  return c.env.ASSETS.fetch(c.req.raw);
+});
 
 app.onError((error) => {
   console.error('paywall: unhandled error:', error);

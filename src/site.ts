@@ -1,6 +1,7 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
 import type { Access } from './paywall/access.ts';
 import { articlePath } from './paywall/manifest.ts';
+import sectionsFile from '../content/sections.json' with { type: 'json' };
 
 export type Article = CollectionEntry<'articles'>;
 export type Author = CollectionEntry<'authors'>;
@@ -92,6 +93,13 @@ export function relatedTo(story: Story, stories: Story[], count = 3): Story[] {
     .filter((other) => other.id !== story.id && score(other) > 0)
     .sort((a, b) => score(b) - score(a) || b.publishAt - a.publishAt)
     .slice(0, count);
+}
+
+/** Sections in the order content/sections.json lists them: the order of the navigation and the front page. */
+export async function orderedSections(): Promise<Section[]> {
+  const sections = await getCollection('sections');
+  const order = sectionsFile.map((section) => section.id);
+  return sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 }
 
 export const ACCESS_LABELS = { free: 'Free', metered: '', premium: 'Premium' } as const;

@@ -58,3 +58,22 @@ describe('drafts', () => {
     expect(project.read('dist/articles/storm-drain-audit-kesarbandar/index.html')).toBeTruthy();
   });
 });
+
+describe('embargoed stories', () => {
+  it('are built, but left out of the sitemaps, the feed and search until a later build', async () => {
+    frontmatter((text) => text.replace(/^published: .*$/m, 'published: 2099-03-01T09:00:00+05:30 # embargoed until then'));
+    const { code, output } = await project.astro('build');
+    expect(code, output).toBe(0);
+    const slug = 'port-container-berth-expansion';
+    expect(existsSync(join(project.dir, `dist/articles/${slug}/index.html`))).toBe(true);
+    const manifest = JSON.parse(project.read('dist/paywall-manifest.json'));
+    expect(manifest.articles.find((article: { path: string }) => article.path === `/articles/${slug}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
+    expect(project.read('dist/sitemap-0.xml')).not.toContain(slug);
+    expect(project.read('dist/rss.xml')).not.toContain(slug);
+    expect(project.read('dist/news-sitemap.xml')).not.toContain(slug);
+    expect(project.read('dist/sitemap-0.xml')).toContain('storm-drain-audit-kesarbandar');
+    // Search indexes only pages marked for it; the embargoed one is not.
+    expect(project.read(`dist/articles/${slug}/index.html`)).not.toContain('data-pagefind-body');
+    expect(project.read('dist/articles/storm-drain-audit-kesarbandar/index.html')).toContain('data-pagefind-body');
+  });
+});

@@ -149,6 +149,13 @@ describe('repeated failures', () => {
     expect((await logIn()).status).toBe(303);
   });
 
+  it('are counted before the password is checked, so parallel guesses cannot slip through', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => logIn({ password: 'a parallel guess' })));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBe(POLICIES.account.blockAfter);
+    expect(statuses.filter((status) => status === 429).length).toBe(20 - POLICIES.account.blockAfter);
+  });
+
   it('are refused per client address across accounts', async () => {
     for (let attempt = 0; attempt < POLICIES.client.blockAfter; attempt++) {
       await logIn({ email: `guess${attempt}@example.com`, password: 'wrong password' }, { 'CF-Connecting-IP': '198.51.100.7' });
@@ -233,6 +240,28 @@ describe('renewal', () => {
     expect(decodeJwt(renewed).iat).toBeGreaterThan(now() - 5);
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
     expect(await response.text()).toContain('class="paywalled-part"');
+  });
+
+  it('sends a renewed token only in a response no shared cache may keep, even on a free story', async () => {
+    const response = await get('/articles/storm-drain-audit-kesarbandar/', await tokenFor('free-story', 7 * 3600));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=ey`));
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+    expect(response.headers.get('Vary')).toMatch(/Cookie/);
+  });
+
+  it('keeps both cookies when a renewal meets a metered story that counts', async () => {
+    const lapsing = await addAccount('lapsed-metered@example.com', now() - day);
+    await env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('both', lapsing, now(), now() + day).run();
+    const token = await signSession(
+      { subject: lapsing, plan: 'essential', planEnds: new Date((now() - day) * 1000), lifetime: 3600, sessionId: 'both' },
+      await sessionKeys(env),
+      new Date((now() - 1900) * 1000),
+    );
+    const response = await get('/articles/cooperative-bank-half-year-profit/', `${SESSION_COOKIE}=${token}`);
+    const cookies = response.headers.getSetCookie().map((cookie) => cookie.split('=')[0]);
+    expect(cookies.sort()).toEqual(['paywall_meter', SESSION_COOKIE].sort());
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
   });
 
   it('renews an expired token while its login is still open', async () => {

@@ -22,7 +22,7 @@ import {
   subscriptionOf,
   updatePasswordHash,
 } from './store.ts';
-import { checkThrottle, clearAccountFailures, recordFailure, throttleKeys } from './throttle.ts';
+import { countAttempt, forgiveAttempt, throttleKeys } from './throttle.ts';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 const MAX_FORM_BYTES = 8 * 1024;
@@ -106,7 +106,7 @@ async function logIn(c: Context<AppEnv>): Promise<Response> {
   const db = c.env.DB;
   const now = Math.floor(Date.now() / 1000);
   const keys = throttleKeys(email, c.req.header('CF-Connecting-IP'));
-  const verdict = await checkThrottle(db, keys, now);
+  const verdict = await countAttempt(db, keys, now);
   if (verdict.blocked) {
     const response = await loginPage(c, {
       ...view,
@@ -121,11 +121,8 @@ async function logIn(c: Context<AppEnv>): Promise<Response> {
   const account = await findAccount(db, email);
   // Unknown emails are checked against a decoy so they take as long as a wrong password.
   const matches = await verifyPassword(form.password, account?.password_hash ?? DECOY_HASH);
-  if (!account || !matches) {
-    await recordFailure(db, keys, now);
-    return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
-  }
-  await clearAccountFailures(db, email);
+  if (!account || !matches) return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
+  await forgiveAttempt(db, keys);
   if (needsRehash(account.password_hash)) await updatePasswordHash(db, account.id, await hashPassword(form.password));
 
   const subscription = await subscriptionOf(db, account.id);

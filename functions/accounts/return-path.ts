@@ -17,6 +17,7 @@ export function safeReturnPath(value: unknown, fallback = '/account/'): string {
     if (!form.startsWith('/') || form.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(form)) return fallback;
   }
   const url = new URL(value, BASE);
-  if (url.origin !== BASE) return fallback;
+  // Dot segments can turn /.//evil.example into //evil.example once resolved: check the result too.
+  if (url.origin !== BASE || url.pathname.startsWith('//') || url.pathname.includes('\\')) return fallback;
   return `${url.pathname}${url.search}`;
 }

@@ -35,51 +35,60 @@ export function throttleKeys(email: string, client: string | undefined): Throttl
 
 export type Verdict = { blocked: false; delayMs: number } | { blocked: true; retryAfter: number };
 
-interface Row {
-  key: string;
+interface Counted {
   failures: number;
-  first_failure_at: number;
   blocked_until: number;
 }
 
-export async function checkThrottle(db: D1Database, keys: ThrottleKey[], now: number): Promise<Verdict> {
-  const placeholders = keys.map(() => '?').join(', ');
-  const { results } = await db
-    .prepare(`SELECT key, failures, first_failure_at, blocked_until FROM login_failures WHERE key IN (${placeholders})`)
-    .bind(...keys.map((entry) => entry.key))
-    .all<Row>();
-  let delayMs = 0;
-  let retryAfter = 0;
-  for (const row of results) {
-    if (row.blocked_until > now) retryAfter = Math.max(retryAfter, row.blocked_until - now);
-    if (row.first_failure_at <= now - WINDOW_SECONDS) continue;
-    const { policy } = keys.find((entry) => entry.key === row.key)!;
-    if (row.failures >= policy.slowAfter) {
-      delayMs = Math.max(delayMs, Math.min(MAX_DELAY_MS, (row.failures - policy.slowAfter + 1) * DELAY_STEP_MS));
-    }
-  }
-  return retryAfter > 0 ? { blocked: true, retryAfter } : { blocked: false, delayMs };
-}
-
-export async function recordFailure(db: D1Database, keys: ThrottleKey[], now: number): Promise<void> {
-  await db.batch(
+/**
+ * Counts this login attempt against each key before the password is checked, in one statement per
+ * key, so that attempts sent in parallel cannot all pass a check made before any of them is
+ * recorded. A successful login takes its attempt back (see `forgiveAttempt`).
+ */
+export async function countAttempt(db: D1Database, keys: ThrottleKey[], now: number): Promise<Verdict> {
+  const results = await db.batch<Counted>(
     keys.map(({ key, policy }) =>
       db
         .prepare(
           `INSERT INTO login_failures (key, failures, first_failure_at, blocked_until) VALUES (?1, 1, ?2, 0)
            ON CONFLICT (key) DO UPDATE SET
-             failures = CASE WHEN first_failure_at <= ?2 - ?3 THEN 1 ELSE failures + 1 END,
-             first_failure_at = CASE WHEN first_failure_at <= ?2 - ?3 THEN ?2 ELSE first_failure_at END,
+             failures = CASE WHEN first_failure_at <= ?2 - ?3 AND blocked_until <= ?2 THEN 1 ELSE failures + 1 END,
+             first_failure_at = CASE WHEN first_failure_at <= ?2 - ?3 AND blocked_until <= ?2 THEN ?2 ELSE first_failure_at END,
              blocked_until = CASE
-               WHEN first_failure_at > ?2 - ?3 AND failures + 1 >= ?4 THEN ?2 + ?5
-               ELSE blocked_until END`,
+               WHEN blocked_until > ?2 THEN blocked_until
+               WHEN first_failure_at > ?2 - ?3 AND failures + 1 > ?4 THEN ?2 + ?5
+               ELSE blocked_until END
+           RETURNING failures, blocked_until`,
         )
         .bind(key, now, WINDOW_SECONDS, policy.blockAfter, BLOCK_SECONDS),
     ),
   );
+  let delayMs = 0;
+  let retryAfter = 0;
+  results.forEach((result, index) => {
+    const row = result.results[0];
+    if (!row) return;
+    if (row.blocked_until > now) retryAfter = Math.max(retryAfter, row.blocked_until - now);
+    // Earlier failures, not counting this attempt.
+    const earlier = row.failures - 1;
+    const { policy } = keys[index]!;
+    if (earlier >= policy.slowAfter) {
+      delayMs = Math.max(delayMs, Math.min(MAX_DELAY_MS, (earlier - policy.slowAfter + 1) * DELAY_STEP_MS));
+    }
+  });
+  return retryAfter > 0 ? { blocked: true, retryAfter } : { blocked: false, delayMs };
 }
 
-/** A successful login forgets the account's failures (not the client's: one success must not reset a spray). */
-export async function clearAccountFailures(db: D1Database, email: string): Promise<void> {
-  await db.prepare('DELETE FROM login_failures WHERE key = ?').bind(`account:${email}`).run();
+/**
+ * A successful login forgets the account's failures and takes back its own attempt from the
+ * client's count (one success must not wipe out a client's record of guessing at other accounts).
+ */
+export async function forgiveAttempt(db: D1Database, keys: ThrottleKey[]): Promise<void> {
+  await db.batch(
+    keys.map(({ key, policy }) =>
+      policy === POLICIES.account
+        ? db.prepare('DELETE FROM login_failures WHERE key = ?').bind(key)
+        : db.prepare('UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE key = ?').bind(key),
+    ),
+  );
 }

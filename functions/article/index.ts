@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
-import { decide, type Decision, type Reader, type WallReason } from '../../src/paywall/access.ts';
+import { decide, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
 import type { ManifestArticle } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
@@ -34,9 +34,13 @@ function defaultReason(article: ManifestArticle): WallReason {
 
 async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date): Promise<Decision> {
   const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
-  const month = monthOf(now, settings.timeZone);
   const limit = settings.freeArticlesPerMonth;
-  const meter = await readMeter(meterCookie(c), meterSecret(c.env), month, limit);
+  // The meter matters only for a metered story and a reader who is not a subscriber; reading it
+  // only then keeps a broken meter secret from walling subscribers.
+  const meter: Meter =
+    article.access === 'metered' && reader.kind !== 'subscriber'
+      ? await readMeter(meterCookie(c), meterSecret(c.env), monthOf(now, settings.timeZone), limit)
+      : { kind: 'counted', read: [] };
   return decide({ access: article.access, meterKey: article.meterKey, reader, meter, limit });
 }
 
@@ -123,6 +127,10 @@ export async function serveLockedArticle(c: Context<AppEnv>, article: ManifestAr
   } catch (error) {
     console.error(`paywall: deciding ${article.path} failed, serving the teaser:`, error);
     decision = { serve: 'teaser', reason: defaultReason(article) };
+  }
+  // A HEAD request carries no story, so it must not spend one of the reader's free stories.
+  if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
+    return teaserResponse(c, article, 'limit');
   }
   if (decision.serve === 'full') {
     try {

@@ -36,6 +36,8 @@ describe('canonicalPath', () => {
     ['/articles/a/', '/articles/a/'],
     ['/articles/a', '/articles/a/'],
     ['/articles/a/index.html', '/articles/a/'],
+    ['/articles/a/index/', '/articles/a/'],
+    ['/articles/a/index', '/articles/a/'],
     ['/Articles/A/', '/articles/a/'],
     ['//articles//a//', '/articles/a/'],
     ['/articles/%61/', '/articles/a/'],

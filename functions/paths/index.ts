@@ -57,7 +57,7 @@ export function canonicalPath(pathname: string): string {
     const char = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(char) ? char : escape.toUpperCase();
   });
-  path = resolveSegments(path).replace(/\/index\.html$/, '/');
+  path = resolveSegments(path).replace(/\/index(\.html)?\/?$/, '/');
   if (/^\/articles(\/|$)/i.test(path)) {
     path = path.toLowerCase().replace(/%[0-9a-f]{2}/g, (escape) => escape.toUpperCase());
     if (!path.endsWith('/')) path = `${path}/`;

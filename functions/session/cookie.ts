@@ -11,11 +11,3 @@ export function sessionCookie(token: string, maxAge: number): string {
 export function clearedSessionCookie(): string {
   return generateCookie(SESSION_COOKIE, '', { ...ATTRIBUTES, maxAge: 0 });
 }
-
-/** A copy of `response` that sets `cookie`, marked so that no shared cache stores it. */
-export function withCookie(response: Response, cookie: string): Response {
-  const copy = new Response(response.body, response);
-  copy.headers.append('Set-Cookie', cookie);
-  copy.headers.set('Cache-Control', 'private, no-store');
-  return copy;
-}

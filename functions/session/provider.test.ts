@@ -38,8 +38,9 @@ describe('external identity provider', async () => {
     expect(ended?.reader.kind).toBe('lapsed');
   });
 
-  it('gives no session without a plan', async () => {
+  it('gives no session without a plan, or with a plan that is not one of ours', async () => {
     expect(await verifyProviderToken(await sign({ paid_until: seconds + 100 }), config, now, keySet)).toBeUndefined();
+    expect(await verifyProviderToken(await sign({ plan: 'free', paid_until: seconds + 100 }), config, now, keySet)).toBeUndefined();
   });
 
   it('gives no session, rather than an error, when the provider cannot be reached', async () => {

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { CLOCK_TOLERANCE, MAX_TOKEN_LENGTH, readerFrom, type Session } from './index.ts';
 import { KeyConfigError } from './keys.ts';
+import { findPlan } from '../../src/paywall/plans.ts';
 
 /**
  * An external identity provider (Auth0, Cognito, Keycloak, Piano ID…) whose tokens the edge
@@ -98,7 +99,10 @@ export async function verifyProviderToken(
       currentDate: now,
       requiredClaims: ['exp', 'sub'],
     });
-    const reader = readerFrom(claim(payload, config.planClaim), toSeconds(claim(payload, config.endsClaim)), now);
+    const plan = claim(payload, config.planClaim);
+    // A provider's plan claim may say "free" or "none": only our plans' ids mean a subscription.
+    if (typeof plan !== 'string' || !findPlan(plan)) return undefined;
+    const reader = readerFrom(plan, toSeconds(claim(payload, config.endsClaim)), now);
     if (reader.kind === 'anonymous') return undefined;
     return { reader, subject: payload.sub!, issuedAt: payload.iat ?? 0, expiresAt: payload.exp! };
   } catch {

@@ -2,10 +2,10 @@ import { getCookie } from 'hono/cookie';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { findSession } from '../accounts/store.ts';
-import { clearedSessionCookie, sessionCookie, withCookie } from './cookie.ts';
+import { clearedSessionCookie, sessionCookie } from './cookie.ts';
 import { renewableSessionId, SESSION_COOKIE, signSession, verifySession, type Session } from './index.ts';
 import { sessionKeys, type SessionKeys } from './keys.ts';
-import { sessionLifetime, tokenLifetime } from './lifetime.ts';
+import { tokenLifetime } from './lifetime.ts';
 import { providerConfig, verifyProviderToken } from './provider.ts';
 
 interface Resolved {
@@ -28,7 +28,8 @@ async function renew(env: Env, sessionId: string, keys: SessionKeys, now: Date):
       subject: record.account_id,
       plan: record.plan,
       planEnds: new Date(record.current_period_end * 1000),
-      lifetime: Math.min(tokenLifetime(env), sessionLifetime(env)),
+      // Never longer than the login itself has left.
+      lifetime: Math.min(tokenLifetime(env), record.expires_at - seconds),
       sessionId,
     },
     keys,
@@ -68,5 +69,10 @@ export const session: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   c.set('session', resolved.session);
   await next();
-  if (resolved.cookie) c.res = withCookie(c.res, resolved.cookie);
+  if (!resolved.cookie) return;
+  // Copy first, then change: Hono's c.res setter would lay the old headers over new ones.
+  c.res = new Response(c.res.body, c.res);
+  c.res.headers.append('Set-Cookie', resolved.cookie);
+  c.res.headers.set('Cache-Control', 'private, no-store');
+  if (!/\bcookie\b/i.test(c.res.headers.get('Vary') ?? '')) c.res.headers.append('Vary', 'Cookie');
 };

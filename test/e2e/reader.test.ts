@@ -370,7 +370,7 @@ describe('a keyboard-only reader', () => {
       await page.waitForURL((url) => url.pathname === '/login/');
       expect(new URL(page.url()).searchParams.get('return')).toBe(story.path);
 
-      const toEmail = await tabTo(page, (stop) => stop.id === 'email', 10);
+      const toEmail = await tabTo(page, (stop) => stop.id === 'email', 20);
       expect(toEmail.at(-1)!.ring).toBe(true);
       await page.keyboard.type(subscriber.email);
       await page.keyboard.press('Tab');

@@ -1,0 +1,79 @@
+// Site search in a real browser: the search page's script asks Pagefind's index, under the
+// site's content security policy. An exact phrase from a locked part finds nothing; one from a
+// public page finds its story, so the check can fail.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sourceStories } from '../content.ts';
+import { DIST } from '../dist.ts';
+import { sentencesOf, textOf } from '../html.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function search(query: string): Promise<{ links: string[]; errors: string[] }> {
+  const context = await browser.newContext({ baseURL: inject('baseUrl') });
+  const page: Page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto('/search/');
+  await page.fill('input[name="q"]', query);
+  await page.press('input[name="q"]', 'Enter');
+  await page.waitForFunction(() => /found/.test(document.querySelector('[data-search-status]')?.textContent ?? ''));
+  const links = await page.$$eval('[data-search-results] a', (anchors) => anchors.map((anchor) => anchor.getAttribute('href') ?? ''));
+  await context.close();
+  return { links, errors };
+}
+
+/** Six consecutive plain words (letters only, so tokenising cannot split them) as an exact phrase. */
+function phraseOf(sentences: string[]): string {
+  for (const sentence of sentences) {
+    const words = sentence.split(/\s+/);
+    for (let first = 0; first + 6 <= words.length; first++) {
+      const run = words.slice(first, first + 6);
+      if (run.every((word) => /^\p{L}+,?$/u.test(word))) return `"${run.join(' ').replaceAll(',', '')}"`;
+    }
+  }
+  throw new Error('No six plain words in a row to search for');
+}
+
+/** Sentences of a built public story page's body. */
+function publicSentences(slug: string): string[] {
+  const page = readFileSync(join(DIST, 'articles', slug, 'index.html'), 'utf8');
+  const start = page.indexOf('<div class="story-body">');
+  const body = page.slice(start, page.indexOf('</div>', start));
+  return [...body.matchAll(/<p>([\s\S]*?)<\/p>/g)].flatMap((paragraph) => sentencesOf(textOf(paragraph[1]!)));
+}
+
+describe('site search', () => {
+  const stories = sourceStories();
+
+  it('finds a story by a word of its public text', async () => {
+    const { links, errors } = await search('drains');
+    expect(errors).toEqual([]);
+    expect(links).toContain('/articles/storm-drain-audit-kesarbandar/');
+  });
+
+  it('finds every story by an exact phrase of its public text', async () => {
+    for (const story of stories) {
+      const { links } = await search(phraseOf(publicSentences(story.slug)));
+      expect(links, story.slug).toContain(story.path);
+    }
+  });
+
+  it('finds nothing by an exact phrase of any locked part', async () => {
+    for (const story of stories.filter((candidate) => candidate.lockedSentences.length)) {
+      const { links } = await search(phraseOf(story.lockedSentences));
+      expect(links, story.slug).toEqual([]);
+    }
+  });
+});
