@@ -30,6 +30,8 @@ const PAGES: PageUnderTest[] = [
   { name: 'the login page', path: '/login/', status: 200, shows: 'name="password"' },
   { name: 'the account page', path: '/account/', status: 200, shows: subscriber.email, logIn: true },
   { name: 'the page-not-found page', path: '/no-such-page/', status: 404, shows: '<h1' },
+  { name: 'a section page', path: '/sections/city/', status: 200, shows: 'class="story-list"' },
+  { name: 'the search page', path: '/search/', status: 200, shows: 'name="q"' },
 ];
 
 interface AxeResult {
