@@ -4,18 +4,12 @@ import { decide, type Decision, type Meter, type Reader, type WallReason } from 
 import type { ManifestArticle } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
-import { METER_COOKIE, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
+import { METER_COOKIE, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { meterNotice } from '../meter/notice.ts';
 import { safePage } from '../pages/index.ts';
 
 /** Responses whose body depends on the reader's cookies. */
 const VARY = 'Cookie';
-
-function meterSecret(env: Env): Uint8Array {
-  const secret = new TextEncoder().encode(env.METER_SECRET ?? '');
-  if (secret.length < 32) throw new Error('METER_SECRET is missing or shorter than 32 bytes');
-  return secret;
-}
 
 /**
  * The meter cookie's value. A meter cookie whose value the cookie parser drops (odd characters)
@@ -39,7 +33,7 @@ async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date
   // only then keeps a broken meter secret from walling subscribers.
   const meter: Meter =
     article.access === 'metered' && reader.kind !== 'subscriber'
-      ? await readMeter(meterCookie(c), meterSecret(c.env), monthOf(now, settings.timeZone), limit)
+      ? await readMeter(meterCookie(c), meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), limit)
       : { kind: 'counted', read: [] };
   return decide({ access: article.access, meterKey: article.meterKey, reader, meter, limit });
 }
@@ -76,7 +70,7 @@ async function fullResponse(
     }),
   );
   if (metered?.counted) {
-    const meter = await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecret(c.env));
+    const meter = await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecrets(c.env.METER_SECRET)[0]!);
     const cookie = generateCookie(METER_COOKIE, meter, {
       maxAge: secondsUntilNextMonth(now, settings.timeZone),
       path: '/',

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { monthOf, readMeter, secondsUntilNextMonth, signMeter } from './index.ts';
+import { meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from './index.ts';
 
 const secret = new TextEncoder().encode(env.METER_SECRET);
 const otherSecret = new TextEncoder().encode('a-different-meter-secret-0123456789abcdefgh');
@@ -25,17 +25,17 @@ describe('secondsUntilNextMonth', () => {
 
 describe('readMeter', () => {
   it('starts an empty meter when there is no cookie', async () => {
-    expect(await readMeter(undefined, secret, '2026-11', 3)).toEqual({ kind: 'counted', read: [] });
+    expect(await readMeter(undefined, [secret], '2026-11', 3)).toEqual({ kind: 'counted', read: [] });
   });
 
   it('reads back what it signed', async () => {
     const token = await signMeter(['a', 'b'], '2026-11', secret);
-    expect(await readMeter(token, secret, '2026-11', 3)).toEqual({ kind: 'counted', read: ['a', 'b'] });
+    expect(await readMeter(token, [secret], '2026-11', 3)).toEqual({ kind: 'counted', read: ['a', 'b'] });
   });
 
   it('starts again in a new month', async () => {
     const token = await signMeter(['a', 'b', 'c'], '2026-10', secret);
-    expect(await readMeter(token, secret, '2026-11', 3)).toEqual({ kind: 'counted', read: [] });
+    expect(await readMeter(token, [secret], '2026-11', 3)).toEqual({ kind: 'counted', read: [] });
   });
 
   it.each([
@@ -51,6 +51,19 @@ describe('readMeter', () => {
     ['an empty value', () => ''],
     ['an oversized value', () => 'x'.repeat(2000)],
   ])('does not trust %s', async (_, make) => {
-    expect(await readMeter(await make(), secret, '2026-11', 3)).toEqual({ kind: 'untrusted' });
+    expect(await readMeter(await make(), [secret], '2026-11', 3)).toEqual({ kind: 'untrusted' });
+  });
+});
+
+describe('meterSecrets', () => {
+  it('verifies with every key and signs with the first, so the key can change without a wall', async () => {
+    const [newKey, oldKey] = meterSecrets(`${'n'.repeat(40)},${env.METER_SECRET}`);
+    const signedWithOld = await signMeter(['a'], '2026-11', oldKey!);
+    expect(await readMeter(signedWithOld, [newKey!, oldKey!], '2026-11', 3)).toEqual({ kind: 'counted', read: ['a'] });
+    expect(await readMeter(signedWithOld, [newKey!], '2026-11', 3)).toEqual({ kind: 'untrusted' });
+  });
+
+  it.each(['', 'short', `${'x'.repeat(40)},short`])('refuses %j', (value) => {
+    expect(() => meterSecrets(value)).toThrow('at least 32 bytes');
   });
 });

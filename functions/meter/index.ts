@@ -46,21 +46,37 @@ function isMeterClaims(value: unknown, limit: number): value is MeterClaims {
   );
 }
 
+/**
+ * The keys in METER_SECRET: one or more secrets of at least 32 bytes, separated by commas. The
+ * first signs; every one verifies, so the key can be changed without walling readers whose meter
+ * the old key signed (put the new one first, drop the old one after the month ends).
+ */
+export function meterSecrets(value: string | undefined): Uint8Array[] {
+  const secrets = (value ?? '').split(',').map((secret) => new TextEncoder().encode(secret.trim()));
+  if (secrets.some((secret) => secret.length < 32)) {
+    throw new Error('METER_SECRET must be one or more secrets of at least 32 bytes, separated by commas');
+  }
+  return secrets;
+}
+
 export async function readMeter(
   token: string | undefined,
-  secret: Uint8Array,
+  secrets: readonly Uint8Array[],
   month: string,
   limit: number,
 ): Promise<Meter> {
   if (token === undefined) return { kind: 'counted', read: [] };
   if (token.length > MAX_METER_LENGTH) return { kind: 'untrusted' };
-  try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
-    if (!isMeterClaims(payload, limit)) return { kind: 'untrusted' };
-    return { kind: 'counted', read: payload.m === month ? payload.r : [] };
-  } catch {
-    return { kind: 'untrusted' };
+  for (const secret of secrets) {
+    try {
+      const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+      if (!isMeterClaims(payload, limit)) return { kind: 'untrusted' };
+      return { kind: 'counted', read: payload.m === month ? payload.r : [] };
+    } catch {
+      // Not this key; try the next.
+    }
   }
+  return { kind: 'untrusted' };
 }
 
 export async function signMeter(read: readonly string[], month: string, secret: Uint8Array): Promise<string> {
