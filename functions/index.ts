@@ -4,6 +4,7 @@ import { serveLockedArticle } from './article/index.ts';
 import { hideEmbargoedCards, isEmbargoed } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
 import { loadManifest } from './manifest/index.ts';
+import { PUBLISH_AT_META } from '../src/paywall/manifest.ts';
 import { safePage } from './pages/index.ts';
 import { canonicalPath, isGuardedPath } from './paths/index.ts';
 import { securityHeaders } from './security/index.ts';
@@ -33,17 +34,29 @@ for (const path of ['/articles/*', '/login/', '/account/', '/logout/*']) app.use
 
 app.get('/articles/*', async (c) => {
   const path = new URL(c.req.url).pathname;
-  let article;
+  let manifest;
   try {
-    article = (await loadManifest(c.env.ASSETS, c.req.url)).get(path);
+    manifest = await loadManifest(c.env.ASSETS, c.req.url);
   } catch (error) {
     // Without the manifest nothing can be unlocked; the public file is the teaser or a free story.
     console.error('paywall: manifest unavailable, serving public files only:', error);
+    return publicPageUnlessEmbargoed(c.env.ASSETS, c.req.raw);
   }
+  const article = manifest.get(path);
   if (article && isEmbargoed(article, Date.now() / 1000)) return notFound(c.env.ASSETS, c.req.url);
   if (!article || article.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
   return serveLockedArticle(c, article);
 });
+
+/** Without the manifest, a story page's own publication time still keeps an embargoed story back. */
+async function publicPageUnlessEmbargoed(assets: Fetcher, request: Request): Promise<Response> {
+  const page = await assets.fetch(request);
+  if (page.status !== 200 || !page.headers.get('Content-Type')?.startsWith('text/html')) return page;
+  const html = await page.text();
+  const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
+  if (publishAt && Number(publishAt) > Date.now() / 1000) return notFound(assets, request.url);
+  return new Response(html, page);
+}
 
 // Other services of the publisher verify our session tokens with these public keys.
 app.get('/.well-known/jwks.json', async (c) => {

@@ -23,6 +23,12 @@ export interface Manifest {
 
 export const MANIFEST_PATH = '/paywall-manifest.json';
 
+/**
+ * A story page's own copy of its publication time (seconds), in `<meta name=…>`, for the one case
+ * where the edge cannot read the manifest and must still keep an embargoed story back.
+ */
+export const PUBLISH_AT_META = 'paywall:publish-at';
+
 /** The attribute listings put on a story's card, holding its path, so the edge can hide it while it is embargoed. */
 export const STORY_CARD_ATTRIBUTE = 'data-story';
 

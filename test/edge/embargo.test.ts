@@ -58,6 +58,23 @@ describe('embargo at the edge', () => {
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
   });
 
+  it('keeps the story back by its own publication time when the manifest cannot be read', async () => {
+    const future = later();
+    const assets = assetsWith(env.ASSETS, (pathname) => (pathname === '/paywall-manifest.json' ? new Response('', { status: 500 }) : undefined));
+    const moved = {
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const response = await assets.fetch(input, init);
+        if (new URL(new Request(input, init).url).pathname !== free) return response;
+        const html = (await response.text()).replace(/(<meta name="paywall:publish-at" content=")\d+/, `$1${future}`);
+        return new Response(html, response);
+      },
+    } as Fetcher;
+    const response = await app.request(`${ORIGIN}${free}`, {}, { ...env, ASSETS: moved });
+    expect(response.status).toBe(404);
+    const published = await app.request(`${ORIGIN}${free}`, {}, { ...env, ASSETS: assets });
+    expect(published.status).toBe(200);
+  });
+
   it('serves and lists the story once the time has come', async () => {
     const bindings = await withPublishAt(free, earlier());
     expect((await app.request(`${ORIGIN}${free}`, {}, bindings)).status).toBe(200);
