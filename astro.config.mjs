@@ -18,7 +18,7 @@ function embargoedPaths() {
     /** @type {import('./src/paywall/manifest.ts').Manifest} */
     const manifest = JSON.parse(readFileSync(new URL(`./dist${MANIFEST_PATH}`, import.meta.url), 'utf8'));
     const now = Date.now() / 1000;
-    embargoed = new Set(manifest.articles.filter((article) => article.publishAt > now).map((article) => article.path));
+    embargoed = new Set(manifest.stories.filter((story) => story.publishAt > now).map((story) => story.path));
   }
   return embargoed;
 }

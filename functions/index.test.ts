@@ -3,7 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetsWith } from '../test/edge/assets.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
-import type { Manifest, ManifestArticle } from '../src/paywall/manifest.ts';
+import type { Manifest, ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import app from './index.ts';
 import { METER_COOKIE, monthOf, signMeter } from './meter/index.ts';
@@ -15,14 +15,14 @@ const origin = 'https://konkancourier.example';
 const day = 86_400_000;
 let manifest: Manifest;
 const locked: Record<string, string[]> = {};
-const byAccess = (access: ManifestArticle['access']) => manifest.articles.find((article) => article.access === access)!;
+const byAccess = (access: ManifestStory['access']) => manifest.stories.find((story) => story.access === access)!;
 
 beforeAll(async () => {
   manifest = await (await env.ASSETS.fetch(`${origin}/paywall-manifest.json`)).json();
-  for (const article of manifest.articles.filter((entry) => entry.fullPath)) {
-    const html = await (await env.ASSETS.fetch(`${origin}${article.fullPath}`)).text();
-    locked[article.path] = sentencesOf(textOf(paywalledPartOf(html)));
-    expect(locked[article.path]!.length, `${article.path} has locked sentences to look for`).toBeGreaterThan(0);
+  for (const story of manifest.stories.filter((entry) => entry.fullPath)) {
+    const html = await (await env.ASSETS.fetch(`${origin}${story.fullPath}`)).text();
+    locked[story.path] = sentencesOf(textOf(paywalledPartOf(html)));
+    expect(locked[story.path]!.length, `${story.path} has locked sentences to look for`).toBeGreaterThan(0);
   }
 });
 
@@ -44,10 +44,10 @@ const cookies = (pairs: Record<string, string>) =>
   Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
 
 describe('guarded files', () => {
-  it.each(['/full/articles/x/', '/paywall-manifest.json', '/%66ull/articles/x/', '/FULL/articles/x/'])(
+  it.each(['/full/stories/x/', '/paywall-manifest.json', '/%66ull/stories/x/', '/FULL/stories/x/'])(
     'answers %s with the 404 page',
     async (path) => {
-      const real = path.replace('/x/', `${byAccess('premium').path.replace('/articles', '')}`);
+      const real = path.replace('/x/', `${byAccess('premium').path.replace('/stories', '')}`);
       const { response, body } = await get(real);
       expect(response.status).toBe(404);
       expect(body).toContain('could not find that page');
@@ -74,7 +74,7 @@ describe('anonymous readers', () => {
     const { response, body } = await get(metered.path);
     expect(response.status).toBe(200);
     expect(leaked(metered.path, body)).toEqual(locked[metered.path]);
-    expect(body).toContain(`You have ${settings.freeArticlesPerMonth - 1} free stories left this month.`);
+    expect(body).toContain(`You have ${settings.freeStoriesPerMonth - 1} free stories left this month.`);
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
     expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${METER_COOKIE}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
   });
@@ -101,9 +101,9 @@ describe('anonymous readers', () => {
 describe('subscribers', () => {
   it('read every story in full, with no meter and no wall', async () => {
     const cookie = cookies({ [SESSION_COOKIE]: await session() });
-    for (const article of manifest.articles.filter((entry) => entry.fullPath)) {
-      const { response, body } = await get(article.path, { Cookie: cookie });
-      expect(leaked(article.path, body), article.path).toEqual(locked[article.path]);
+    for (const story of manifest.stories.filter((entry) => entry.fullPath)) {
+      const { response, body } = await get(story.path, { Cookie: cookie });
+      expect(leaked(story.path, body), story.path).toEqual(locked[story.path]);
       expect(body).not.toContain('data-wall-reason');
       expect(body).not.toContain('data-meter-notice');
       expect(response.headers.get('Cache-Control')).toBe('private, no-store');
@@ -149,10 +149,10 @@ describe('tokens that must not unlock anything', async () => {
   it.each(tokens)('%s gets the teaser with status 200', async (_, make) => {
     const token = await make();
     const meter = await usedUpMeter();
-    for (const article of [byAccess('premium'), byAccess('metered')]) {
-      const { response, body } = await get(article.path, { Cookie: cookies({ [SESSION_COOKIE]: token, [METER_COOKIE]: meter }) });
+    for (const story of [byAccess('premium'), byAccess('metered')]) {
+      const { response, body } = await get(story.path, { Cookie: cookies({ [SESSION_COOKIE]: token, [METER_COOKIE]: meter }) });
       expect(response.status).toBe(200);
-      expect(leaked(article.path, body), article.path).toEqual([]);
+      expect(leaked(story.path, body), story.path).toEqual([]);
       expect(body).toContain('data-wall-reason');
     }
   });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { accounts } from './accounts/index.ts';
-import { serveLockedArticle } from './article/index.ts';
+import { serveLockedStory } from './story/index.ts';
 import { hideEmbargoedCards, isEmbargoed } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
 import { loadManifest } from './manifest/index.ts';
@@ -30,9 +30,9 @@ app.on(['GET', 'HEAD'], '*', async (c, next) => {
   return c.redirect(`${canonical}${url.search}`, 301);
 });
 
-for (const path of ['/articles/*', '/login/', '/account/', '/logout/*']) app.use(path, session);
+for (const path of ['/stories/*', '/login/', '/account/', '/logout/*']) app.use(path, session);
 
-app.get('/articles/*', async (c) => {
+app.get('/stories/*', async (c) => {
   const path = new URL(c.req.url).pathname;
   let manifest;
   try {
@@ -42,10 +42,10 @@ app.get('/articles/*', async (c) => {
     console.error('paywall: manifest unavailable, serving public files only:', error);
     return publicPageUnlessEmbargoed(c.env.ASSETS, c.req.raw);
   }
-  const article = manifest.get(path);
-  if (article && isEmbargoed(article, Date.now() / 1000)) return notFound(c.env.ASSETS, c.req.url);
-  if (!article || article.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
-  return serveLockedArticle(c, article);
+  const story = manifest.get(path);
+  if (story && isEmbargoed(story, Date.now() / 1000)) return notFound(c.env.ASSETS, c.req.url);
+  if (!story || story.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
+  return serveLockedStory(c, story);
 });
 
 /** Without the manifest, a story page's own publication time still keeps an embargoed story back. */

@@ -60,10 +60,10 @@ function run(args: string[], env: Record<string, string> = {}): void {
 
 /** The pages to measure, chosen from the build's manifest: no slug is written down here. */
 function pagesToMeasure(): { name: string; path: string }[] {
-  const manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8')) as { articles: ManifestEntry[] };
-  const free = manifest.articles.find((article) => article.access === 'free');
+  const manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8')) as { stories: ManifestEntry[] };
+  const free = manifest.stories.find((story) => story.access === 'free');
   // A premium story: Lighthouse's browser has no session, so it always gets the teaser and wall.
-  const walled = manifest.articles.find((article) => article.access === 'premium');
+  const walled = manifest.stories.find((story) => story.access === 'premium');
   if (!free || !walled) throw new Error('The build has no free or no premium story to measure');
   return [
     { name: 'Front page', path: '/' },

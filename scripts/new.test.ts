@@ -9,7 +9,7 @@ import { nowInNewsroom, scaffold, ScaffoldError, slugOf } from './new.ts';
 let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'konkan-new-'));
-  mkdirSync(join(root, 'content/articles'), { recursive: true });
+  mkdirSync(join(root, 'content/stories'), { recursive: true });
   cpSync('content/sections.json', join(root, 'content/sections.json'));
   cpSync('content/authors', join(root, 'content/authors'), { recursive: true });
 });
@@ -35,8 +35,8 @@ describe('npm run new', () => {
       now: new Date('2026-11-24T06:00:00Z'),
       root: rootUrl(),
     });
-    expect(file).toBe('content/articles/ferry-fares-rise-for-the-first-time-in-a-decade.mdx');
-    expect(url).toBe('https://konkancourier.example/articles/ferry-fares-rise-for-the-first-time-in-a-decade/');
+    expect(file).toBe('content/stories/ferry-fares-rise-for-the-first-time-in-a-decade.mdx');
+    expect(url).toBe('https://konkancourier.example/stories/ferry-fares-rise-for-the-first-time-in-a-decade/');
     const text = readFileSync(join(root, file), 'utf8');
     expect(text).toMatch(/^---\ntitle: "Ferry fares rise for the first time in a decade"\nstandfirst: ".+"\npublished: 2026-11-24T11:30:00\+05:30\nauthor: [a-z-]+\nsection: city\naccess: premium\ntags: \[\]\ndraft: true\n---\n/);
     expect(text).toMatch(/\n<Paywall \/>\n/);

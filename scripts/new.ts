@@ -1,10 +1,10 @@
-// Starts a new story: writes content/articles/<slug>.mdx with complete frontmatter and prints
+// Starts a new story: writes content/stories/<slug>.mdx with complete frontmatter and prints
 // its path and the address it will have.
 //   npm run new -- "Headline" --section <section> [--access free|metered|premium] [--author <id>]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ACCESS_LEVELS, type Access } from '../src/paywall/access.ts';
-import { articlePath } from '../src/paywall/manifest.ts';
+import { storyPath } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 
 const ROOT = new URL('../', import.meta.url);
@@ -75,9 +75,9 @@ export function scaffold({ headline, section, access, author, now = new Date(), 
   const byline = author ?? authors[0];
   if (!byline || !authors.includes(byline)) throw new ScaffoldError(`Unknown author "${author}". Authors: ${authors.join(', ')}.`);
 
-  const relative = `content/articles/${slug}.mdx`;
+  const relative = `content/stories/${slug}.mdx`;
   const target = new URL(relative, root);
-  if (existsSync(target) || existsSync(new URL(`content/articles/${slug}.md`, root))) {
+  if (existsSync(target) || existsSync(new URL(`content/stories/${slug}.md`, root))) {
     throw new ScaffoldError(`${relative} already exists: choose another headline, or edit that story.`);
   }
   const resolvedAccess = (access as Access | undefined) ?? known.defaultAccess ?? 'metered';
@@ -103,7 +103,7 @@ export function scaffold({ headline, section, access, author, now = new Date(), 
     '',
   ].join('\n');
   writeFileSync(target, body, { flag: 'wx' });
-  return { file: relative, url: new URL(articlePath(slug), settings.url).href };
+  return { file: relative, url: new URL(storyPath(slug), settings.url).href };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,13 +11,13 @@ function storyId({ entry }: { entry: string }): string {
   const id = entry.replace(/^.*\//, '').replace(/\.mdx?$/, '');
   if (!slug.test(id)) {
     throw new Error(
-      `content/articles/${entry}: the file name is the story's address, so use lower-case letters, digits and hyphens only, e.g. monsoon-drains.mdx`,
+      `content/stories/${entry}: the file name is the story's address, so use lower-case letters, digits and hyphens only, e.g. monsoon-drains.mdx`,
     );
   }
   const other = storyFiles.get(id);
   if (other && other !== entry) {
     throw new Error(
-      `content/articles/${entry} and content/articles/${other} would both be published at /articles/${id}/. Rename one of them.`,
+      `content/stories/${entry} and content/stories/${other} would both be published at /stories/${id}/. Rename one of them.`,
     );
   }
   storyFiles.set(id, entry);
@@ -25,7 +25,7 @@ function storyId({ entry }: { entry: string }): string {
 }
 
 /** Frontmatter of a story. Every field an editor can get wrong has a message that says how to fix it. */
-export const articleSchema = ({ image }: SchemaContext) =>
+export const storySchema = ({ image }: SchemaContext) =>
   z
     .strictObject({
       title: z.string('every story needs a title').trim().min(1, 'the title is empty'),
@@ -73,9 +73,9 @@ export const sectionSchema = z.strictObject({
 });
 
 export const collections = {
-  articles: defineCollection({
-    loader: glob({ pattern: '**/*.{md,mdx}', base: './content/articles', generateId: storyId }),
-    schema: articleSchema,
+  stories: defineCollection({
+    loader: glob({ pattern: '**/*.{md,mdx}', base: './content/stories', generateId: storyId }),
+    schema: storySchema,
   }),
   authors: defineCollection({
     loader: glob({ pattern: '*.json', base: './content/authors' }),

@@ -1,15 +1,15 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
 import type { Access } from './paywall/access.ts';
-import { articlePath } from './paywall/manifest.ts';
+import { storyPath } from './paywall/manifest.ts';
 import sectionsFile from '../content/sections.json' with { type: 'json' };
 
-export type Article = CollectionEntry<'articles'>;
+export type StoryEntry = CollectionEntry<'stories'>;
 export type Author = CollectionEntry<'authors'>;
 export type Section = CollectionEntry<'sections'>;
 
 /** A story with its references resolved: what every page and feed works from. */
 export interface Story {
-  entry: Article;
+  entry: StoryEntry;
   id: string;
   path: string;
   access: Access;
@@ -35,12 +35,12 @@ function readingMinutes(body: string | undefined): number {
 let cached: Promise<Story[]> | undefined;
 
 async function load(): Promise<Story[]> {
-  const [articles, authors, sections] = await Promise.all([
-    getCollection('articles', (article) => import.meta.env.DEV || !article.data.draft),
+  const [entries, authors, sections] = await Promise.all([
+    getCollection('stories', (article) => import.meta.env.DEV || !article.data.draft),
     getCollection('authors'),
     getCollection('sections'),
   ]);
-  return articles
+  return entries
     .map((entry) => {
       const author = authors.find((candidate) => candidate.id === entry.data.author.id);
       const section = sections.find((candidate) => candidate.id === entry.data.section.id);
@@ -58,7 +58,7 @@ async function load(): Promise<Story[]> {
       return {
         entry,
         id: entry.id,
-        path: articlePath(entry.id),
+        path: storyPath(entry.id),
         access: entry.data.access ?? section.data.defaultAccess,
         author,
         section,

@@ -6,7 +6,7 @@ import { ProjectCopy } from './project-copy.ts';
 // An editor's mistakes stop the build with a message that names the file, the field and what is
 // wrong. Each case breaks one story in a scratch copy and runs the real Astro.
 
-const STORY = 'content/articles/port-container-berth-expansion.mdx';
+const STORY = 'content/stories/port-container-berth-expansion.mdx';
 const project = new ProjectCopy();
 afterAll(() => project.remove());
 beforeEach(() => project.resetContent());
@@ -40,10 +40,10 @@ describe('frontmatter mistakes are refused with a message saying what to fix', (
   });
 
   it('two stories with the same address', async () => {
-    project.write('content/articles/port-container-berth-expansion.md', project.read(STORY));
+    project.write('content/stories/port-container-berth-expansion.md', project.read(STORY));
     const { code, output } = await project.astro('sync');
     expect(code).not.toBe(0);
-    expect(output).toContain('would both be published at /articles/port-container-berth-expansion/');
+    expect(output).toContain('would both be published at /stories/port-container-berth-expansion/');
   });
 });
 
@@ -52,10 +52,10 @@ describe('drafts', () => {
     frontmatter((text) => text.replace(/^(title: .*)$/m, '$1\ndraft: true'));
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
-    expect(existsSync(join(project.dir, 'dist/articles/port-container-berth-expansion/index.html'))).toBe(false);
-    expect(existsSync(join(project.dir, 'dist/full/articles/port-container-berth-expansion/index.html'))).toBe(false);
+    expect(existsSync(join(project.dir, 'dist/stories/port-container-berth-expansion/index.html'))).toBe(false);
+    expect(existsSync(join(project.dir, 'dist/full/stories/port-container-berth-expansion/index.html'))).toBe(false);
     expect(project.read('dist/index.html')).not.toContain('port-container-berth-expansion');
-    expect(project.read('dist/articles/storm-drain-audit-kesarbandar/index.html')).toBeTruthy();
+    expect(project.read('dist/stories/storm-drain-audit-kesarbandar/index.html')).toBeTruthy();
   });
 });
 
@@ -65,15 +65,15 @@ describe('embargoed stories', () => {
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
     const slug = 'port-container-berth-expansion';
-    expect(existsSync(join(project.dir, `dist/articles/${slug}/index.html`))).toBe(true);
+    expect(existsSync(join(project.dir, `dist/stories/${slug}/index.html`))).toBe(true);
     const manifest = JSON.parse(project.read('dist/paywall-manifest.json'));
-    expect(manifest.articles.find((article: { path: string }) => article.path === `/articles/${slug}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
+    expect(manifest.stories.find((story: { path: string }) => story.path === `/stories/${slug}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
     expect(project.read('dist/sitemap-0.xml')).not.toContain(slug);
     expect(project.read('dist/rss.xml')).not.toContain(slug);
     expect(project.read('dist/news-sitemap.xml')).not.toContain(slug);
     expect(project.read('dist/sitemap-0.xml')).toContain('storm-drain-audit-kesarbandar');
     // Search indexes only pages marked for it; the embargoed one is not.
-    expect(project.read(`dist/articles/${slug}/index.html`)).not.toContain('data-pagefind-body');
-    expect(project.read('dist/articles/storm-drain-audit-kesarbandar/index.html')).toContain('data-pagefind-body');
+    expect(project.read(`dist/stories/${slug}/index.html`)).not.toContain('data-pagefind-body');
+    expect(project.read('dist/stories/storm-drain-audit-kesarbandar/index.html')).toContain('data-pagefind-body');
   });
 });

@@ -9,7 +9,7 @@ import type { SourceStory } from './story.ts';
 export type { SourceStory };
 
 
-const ARTICLES = 'content/articles';
+const ARTICLES = 'content/stories';
 
 function paragraphs(markdown: string): string[] {
   return markdown.split(/\n\s*\n/).map((block) => block.trim()).filter(Boolean);
@@ -51,7 +51,7 @@ export function sourceStories(): SourceStory[] {
       const slug = file.replace(/\.mdx?$/, '');
       return {
         slug,
-        path: `/articles/${slug}/`,
+        path: `/stories/${slug}/`,
         access,
         lockedSentences: access === 'free' ? [] : plainSentences(lockedMarkdown(body)),
       };

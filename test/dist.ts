@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 export const DIST = 'dist';
 
-/** Every file the build wrote, as site paths ("/articles/x/index.html"). */
+/** Every file the build wrote, as site paths ("/stories/x/index.html"). */
 export function builtFiles(dir = DIST): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);

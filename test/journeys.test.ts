@@ -7,7 +7,7 @@ const stories = sourceStories();
 const free = stories.filter((story) => story.access === 'free');
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.filter((story) => story.access === 'premium');
-const limit = settings.freeArticlesPerMonth;
+const limit = settings.freeStoriesPerMonth;
 const limitMessage = `You have read your ${limit} free stories for this month.`;
 
 const isFull = (page: Page, story: (typeof stories)[number]) =>

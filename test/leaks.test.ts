@@ -8,7 +8,7 @@ import { Reader } from './reader.ts';
 // allowance is used up. The same sentences must reach a subscriber, or this test proves nothing.
 const locked = sourceStories().filter((story) => story.access !== 'free');
 // The anonymous reader below spends the allowance on these; they stay open to that reader.
-const alreadyRead = locked.filter((story) => story.access === 'metered').slice(0, settings.freeArticlesPerMonth);
+const alreadyRead = locked.filter((story) => story.access === 'metered').slice(0, settings.freeStoriesPerMonth);
 const walled = locked.filter((story) => !alreadyRead.includes(story));
 
 function leaks(text: string, stories = walled): string[] {

@@ -10,7 +10,7 @@ import { Reader } from './reader.ts';
 
 const stories = sourceStories();
 const read = (file: string) => readFileSync(join(DIST, file), 'utf8');
-const articlePages = builtFiles().filter((file) => /^\/(full\/)?articles\/[^/]+\/index\.html$/.test(file));
+const storyPages = builtFiles().filter((file) => /^\/(full\/)?stories\/[^/]+\/index\.html$/.test(file));
 
 function jsonLdOf(html: string): Record<string, unknown>[] {
   return [...html.matchAll(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/g)].map((match) => JSON.parse(match[1]!));
@@ -18,10 +18,10 @@ function jsonLdOf(html: string): Record<string, unknown>[] {
 
 describe('structured data', () => {
   it('finds every story page, public and full', () => {
-    expect(articlePages.length).toBe(stories.length + stories.filter((story) => story.access !== 'free').length);
+    expect(storyPages.length).toBe(stories.length + stories.filter((story) => story.access !== 'free').length);
   });
 
-  it.each(articlePages)('%s has NewsArticle JSON-LD with the paywall marked', (file) => {
+  it.each(storyPages)('%s has NewsArticle JSON-LD with the paywall marked', (file) => {
     const slug = file.split('/').at(-2)!;
     const story = stories.find((candidate) => candidate.slug === slug)!;
     const html = read(file);
@@ -51,10 +51,10 @@ describe('structured data', () => {
     for (const sentence of story.lockedSentences) expect(structured).not.toContain(sentence);
   });
 
-  it.each(articlePages)('%s has a canonical address and social tags from the frontmatter', (file) => {
+  it.each(storyPages)('%s has a canonical address and social tags from the frontmatter', (file) => {
     const html = read(file);
     const slug = file.split('/').at(-2)!;
-    expect(html).toContain(`<link rel="canonical" href="${settings.url}/articles/${slug}/">`);
+    expect(html).toContain(`<link rel="canonical" href="${settings.url}/stories/${slug}/">`);
     for (const property of ['og:title', 'og:description', 'og:image', 'og:url', 'twitter:card']) {
       expect(html).toMatch(new RegExp(`(property|name)="${property}" content="[^"]+"`));
     }
@@ -135,7 +135,7 @@ describe('HTTP', () => {
   });
 
   it('answers unknown pages with the designed 404 page', async () => {
-    const page = await new Reader().get('/articles/no-such-story/');
+    const page = await new Reader().get('/stories/no-such-story/');
     expect(page.status).toBe(404);
     expect(page.text).toContain('We could not find that page');
   });

@@ -40,7 +40,7 @@ function get(path: string, cookie?: string) {
 }
 
 const logIn = (fields: Partial<Record<'email' | 'password' | 'return', string>> = {}, headers?: Record<string, string>) =>
-  post('/login/', { email, password, return: '/articles/konkan-fishing-incomes-analysis/', ...fields }, headers);
+  post('/login/', { email, password, return: '/stories/konkan-fishing-incomes-analysis/', ...fields }, headers);
 
 const cookieFrom = (response: Response) => response.headers.get('Set-Cookie')?.split(';')[0] ?? '';
 const count = async (table: string) =>
@@ -56,10 +56,10 @@ beforeEach(async () => {
 
 describe('logging in', () => {
   it('shows the form with the return path filled in', async () => {
-    const response = await get('/login/?return=%2Farticles%2Fa%2F');
+    const response = await get('/login/?return=%2Fstories%2Fa%2F');
     const html = await response.text();
     expect(response.status).toBe(200);
-    expect(html).toContain('<input type="hidden" name="return" value="/articles/a/">');
+    expect(html).toContain('<input type="hidden" name="return" value="/stories/a/">');
     expect(html).not.toContain('data-login-error');
     expect(response.headers.get('Cache-Control')).toBe('no-store');
     expect(response.headers.get('X-Frame-Options')).toBe('DENY');
@@ -69,13 +69,13 @@ describe('logging in', () => {
   it('sets the session cookie and returns the reader to the story, which is then shown in full', async () => {
     const response = await logIn();
     expect(response.status).toBe(303);
-    expect(response.headers.get('Location')).toBe('/articles/konkan-fishing-incomes-analysis/');
+    expect(response.headers.get('Location')).toBe('/stories/konkan-fishing-incomes-analysis/');
     const setCookie = response.headers.get('Set-Cookie')!;
     expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
     expect(setCookie).not.toMatch(/Domain=/i);
     expect(await count('sessions')).toBe(1);
 
-    const story = await get('/articles/konkan-fishing-incomes-analysis/', cookieFrom(response));
+    const story = await get('/stories/konkan-fishing-incomes-analysis/', cookieFrom(response));
     const html = await story.text();
     expect(html).toContain('class="paywalled-part"');
     expect(html).not.toContain('data-wall-reason');
@@ -226,7 +226,7 @@ describe('renewal', () => {
     const token = await signSession({ subject: accountId, plan: 'essential', planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
     return `${SESSION_COOKIE}=${token}`;
   }
-  const premium = '/articles/konkan-fishing-incomes-analysis/';
+  const premium = '/stories/konkan-fishing-incomes-analysis/';
 
   it('leaves a young token alone', async () => {
     const response = await get(premium, await tokenFor('young', 60));
@@ -243,7 +243,7 @@ describe('renewal', () => {
   });
 
   it('sends a renewed token only in a response no shared cache may keep, even on a free story', async () => {
-    const response = await get('/articles/storm-drain-audit-kesarbandar/', await tokenFor('free-story', 7 * 3600));
+    const response = await get('/stories/storm-drain-audit-kesarbandar/', await tokenFor('free-story', 7 * 3600));
     expect(response.status).toBe(200);
     expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=ey`));
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
@@ -258,7 +258,7 @@ describe('renewal', () => {
       await sessionKeys(env),
       new Date((now() - 1900) * 1000),
     );
-    const response = await get('/articles/cooperative-bank-half-year-profit/', `${SESSION_COOKIE}=${token}`);
+    const response = await get('/stories/cooperative-bank-half-year-profit/', `${SESSION_COOKIE}=${token}`);
     const cookies = response.headers.getSetCookie().map((cookie) => cookie.split('=')[0]);
     expect(cookies.sort()).toEqual(['paywall_meter', SESSION_COOKIE].sort());
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');

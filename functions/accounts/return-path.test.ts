@@ -3,9 +3,9 @@ import { safeReturnPath } from './return-path.ts';
 
 describe('safeReturnPath', () => {
   it.each([
-    ['/articles/a/', '/articles/a/'],
-    ['/articles/a/?utm=x', '/articles/a/?utm=x'],
-    ['/articles/a/#comments', '/articles/a/'],
+    ['/stories/a/', '/stories/a/'],
+    ['/stories/a/?utm=x', '/stories/a/?utm=x'],
+    ['/stories/a/#comments', '/stories/a/'],
     ['/a/../b/', '/b/'],
   ])('keeps %s on this site as %s', (input, expected) => {
     expect(safeReturnPath(input)).toBe(expected);
@@ -13,7 +13,7 @@ describe('safeReturnPath', () => {
 
   it.each([
     '//evil.example',
-    '//evil.example/articles/',
+    '//evil.example/stories/',
     'https://evil.example',
     'http://evil.example/',
     '/\\evil.example',

@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
-import { STORY_CARD_ATTRIBUTE, type ManifestArticle } from '../../src/paywall/manifest.ts';
+import { STORY_CARD_ATTRIBUTE, type ManifestStory } from '../../src/paywall/manifest.ts';
 import type { AppEnv } from '../env.ts';
 import { loadManifest } from '../manifest/index.ts';
 
 /** True while a story's publication time is still ahead. */
-export function isEmbargoed(article: Pick<ManifestArticle, 'publishAt'>, now: number): boolean {
-  return article.publishAt > now;
+export function isEmbargoed(story: Pick<ManifestStory, 'publishAt'>, now: number): boolean {
+  return story.publishAt > now;
 }
 
 /**
@@ -21,7 +21,7 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
   let embargoed: Set<string>;
   try {
     const manifest = await loadManifest(c.env.ASSETS, c.req.url);
-    embargoed = new Set([...manifest.values()].filter((article) => isEmbargoed(article, now)).map((article) => article.path));
+    embargoed = new Set([...manifest.values()].filter((story) => isEmbargoed(story, now)).map((story) => story.path));
   } catch (error) {
     console.error('paywall: manifest unavailable, listings shown as built:', error);
     return;

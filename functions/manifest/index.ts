@@ -1,6 +1,6 @@
-import { isManifest, MANIFEST_PATH, type Manifest, type ManifestArticle } from '../../src/paywall/manifest.ts';
+import { isManifest, MANIFEST_PATH, type Manifest, type ManifestStory } from '../../src/paywall/manifest.ts';
 
-export type ManifestIndex = ReadonlyMap<string, ManifestArticle>;
+export type ManifestIndex = ReadonlyMap<string, ManifestStory>;
 
 let cached: { assets: Fetcher; manifest: Promise<ManifestIndex> } | undefined;
 
@@ -9,7 +9,7 @@ async function fetchManifest(assets: Fetcher, origin: string): Promise<ManifestI
   if (!response.ok) throw new Error(`The build's manifest answered ${response.status}; run the build before the worker`);
   const manifest: unknown = await response.json();
   if (!isManifest(manifest)) throw new Error('The build manifest is not in the expected format; rebuild the site');
-  return new Map((manifest as Manifest).articles.map((article) => [article.path, article]));
+  return new Map((manifest as Manifest).stories.map((story) => [story.path, story]));
 }
 
 /**

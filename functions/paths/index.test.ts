@@ -3,18 +3,18 @@ import { canonicalPath, isGuardedPath } from './index.ts';
 
 describe('isGuardedPath', () => {
   it.each([
-    '/full/articles/a/',
-    '/full/articles/a/index.html',
+    '/full/stories/a/',
+    '/full/stories/a/index.html',
     '/full',
-    '/FULL/articles/a/',
-    '//full/articles/a/',
-    '/%66ull/articles/a/',
-    '/%2566ull/articles/a/',
-    '/%252566ull/articles/a/',
-    '/articles/%2e%2e/full/articles/a/',
-    '/\\full/articles/a/',
-    '/%5Cfull/articles/a/',
-    '/./full/articles/a/',
+    '/FULL/stories/a/',
+    '//full/stories/a/',
+    '/%66ull/stories/a/',
+    '/%2566ull/stories/a/',
+    '/%252566ull/stories/a/',
+    '/stories/%2e%2e/full/stories/a/',
+    '/\\full/stories/a/',
+    '/%5Cfull/stories/a/',
+    '/./full/stories/a/',
     '/paywall-manifest.json',
     '/PAYWALL-MANIFEST.JSON',
     '/paywall-manifest.json/',
@@ -23,7 +23,7 @@ describe('isGuardedPath', () => {
     expect(isGuardedPath(path)).toBe(true);
   });
 
-  it.each(['/', '/articles/a/', '/fullness/', '/articles/full/', '/_astro/x.css', '/sitemap-index.xml'])(
+  it.each(['/', '/stories/a/', '/fullness/', '/stories/full/', '/_astro/x.css', '/sitemap-index.xml'])(
     'lets %s through',
     (path) => {
       expect(isGuardedPath(path)).toBe(false);
@@ -33,29 +33,29 @@ describe('isGuardedPath', () => {
 
 describe('canonicalPath', () => {
   it.each([
-    ['/articles/a/', '/articles/a/'],
-    ['/articles/a', '/articles/a/'],
-    ['/articles/a/index.html', '/articles/a/'],
-    ['/articles/a/index/', '/articles/a/'],
-    ['/articles/a/index', '/articles/a/'],
-    ['/Articles/A/', '/articles/a/'],
-    ['//articles//a//', '/articles/a/'],
-    ['/articles/%61/', '/articles/a/'],
-    ['/articles/x/../a/', '/articles/a/'],
-    ['/articles/./a/', '/articles/a/'],
-    ['/articles/%2e%2e/articles/a/', '/articles/a/'],
+    ['/stories/a/', '/stories/a/'],
+    ['/stories/a', '/stories/a/'],
+    ['/stories/a/index.html', '/stories/a/'],
+    ['/stories/a/index/', '/stories/a/'],
+    ['/stories/a/index', '/stories/a/'],
+    ['/Stories/A/', '/stories/a/'],
+    ['//stories//a//', '/stories/a/'],
+    ['/stories/%61/', '/stories/a/'],
+    ['/stories/x/../a/', '/stories/a/'],
+    ['/stories/./a/', '/stories/a/'],
+    ['/stories/%2e%2e/stories/a/', '/stories/a/'],
     ['/login', '/login'],
     ['/', '/'],
     ['/index.html', '/'],
     ['/_astro/Base.CS_kV1bi.css', '/_astro/Base.CS_kV1bi.css'],
     ['/rss.xml', '/rss.xml'],
-    ['/articles/a%2fb/', '/articles/a%2Fb/'],
+    ['/stories/a%2fb/', '/stories/a%2Fb/'],
   ])('%s is spelled %s', (path, canonical) => {
     expect(canonicalPath(path)).toBe(canonical);
   });
 
   it('is idempotent', () => {
-    for (const path of ['/Articles//A/index.html', '/articles/%2e%2e/x', '/a%2fb', '/%7Euser']) {
+    for (const path of ['/Articles//A/index.html', '/stories/%2e%2e/x', '/a%2fb', '/%7Euser']) {
       expect(canonicalPath(canonicalPath(path))).toBe(canonicalPath(path));
     }
   });

@@ -58,7 +58,7 @@ export function canonicalPath(pathname: string): string {
     return UNRESERVED.test(char) ? char : escape.toUpperCase();
   });
   path = resolveSegments(path).replace(/\/index(\.html)?\/?$/, '/');
-  if (/^\/articles(\/|$)/i.test(path)) {
+  if (/^\/stories(\/|$)/i.test(path)) {
     path = path.toLowerCase().replace(/%[0-9a-f]{2}/g, (escape) => escape.toUpperCase());
     if (!path.endsWith('/')) path = `${path}/`;
   }

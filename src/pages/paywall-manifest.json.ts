@@ -13,7 +13,7 @@ export const GET: APIRoute = async () => {
   const stories = await allStories();
   const manifest: Manifest = {
     version: 1,
-    articles: stories.map((story) => ({
+    stories: stories.map((story) => ({
       path: story.path,
       access: story.access,
       meterKey: meterKeyOf(story.id),
@@ -21,8 +21,8 @@ export const GET: APIRoute = async () => {
       ...(isLocked(story) ? { fullPath: fullPathOf(story.path) } : {}),
     })),
   };
-  const keys = new Set(manifest.articles.map((entry) => entry.meterKey));
-  if (keys.size !== manifest.articles.length) {
+  const keys = new Set(manifest.stories.map((entry) => entry.meterKey));
+  if (keys.size !== manifest.stories.length) {
     throw new Error('Two stories share a meter key. Rename one of the story files.');
   }
   return new Response(JSON.stringify(manifest), { headers: { 'Content-Type': 'application/json' } });

@@ -4,8 +4,8 @@ import type { Access } from './access.ts';
  * The build's list of stories, read by the edge. It is served from the static assets at
  * MANIFEST_PATH, and the edge refuses every outside request for it.
  */
-export interface ManifestArticle {
-  /** Canonical public path, e.g. `/articles/monsoon-drains/`. */
+export interface ManifestStory {
+  /** Canonical public path, e.g. `/stories/monsoon-drains/`. */
   path: string;
   access: Access;
   /** Short, stable key the meter cookie stores instead of the path. */
@@ -18,7 +18,7 @@ export interface ManifestArticle {
 
 export interface Manifest {
   version: 1;
-  articles: ManifestArticle[];
+  stories: ManifestStory[];
 }
 
 export const MANIFEST_PATH = '/paywall-manifest.json';
@@ -35,8 +35,8 @@ export const STORY_CARD_ATTRIBUTE = 'data-story';
 /** Every path below this prefix holds locked text; only the edge may read it. */
 export const FULL_PREFIX = '/full';
 
-export function articlePath(slug: string): string {
-  return `/articles/${slug}/`;
+export function storyPath(slug: string): string {
+  return `/stories/${slug}/`;
 }
 
 export function fullPathOf(publicPath: string): string {
@@ -46,5 +46,5 @@ export function fullPathOf(publicPath: string): string {
 export function isManifest(value: unknown): value is Manifest {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Manifest>;
-  return candidate.version === 1 && Array.isArray(candidate.articles);
+  return candidate.version === 1 && Array.isArray(candidate.stories);
 }

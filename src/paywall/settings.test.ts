@@ -4,15 +4,15 @@ import { settings, settingsSchema } from './settings.ts';
 
 describe('site settings', () => {
   it('reads the demo settings', () => {
-    expect(settings.freeArticlesPerMonth).toBe(3);
+    expect(settings.freeStoriesPerMonth).toBe(3);
     expect(settings.timeZone).toBe('Asia/Kolkata');
   });
 
   it.each([
     ['timeZone', 'Mars/Olympus', 'IANA time zone'],
     ['currency', 'rupees', 'ISO 4217'],
-    ['freeArticlesPerMonth', 2.5, 'freeArticlesPerMonth'],
-    ['freeArticlesPerMonth', '3', 'freeArticlesPerMonth'],
+    ['freeStoriesPerMonth', 2.5, 'freeStoriesPerMonth'],
+    ['freeStoriesPerMonth', '3', 'freeStoriesPerMonth'],
     ['url', 'not a url', 'public address'],
   ])('refuses %s = %j with a message saying what to write', (field, value, expected) => {
     expect(() => parseDataFile(settingsSchema, { ...settings, [field]: value }, 'content/site.json')).toThrow(expected);

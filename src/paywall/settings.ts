@@ -35,7 +35,7 @@ export const settingsSchema = z.strictObject({
   locale: z.string().refine(isLocale, 'use a locale tag this runtime knows, e.g. en-IN'),
   currency: z.string().refine(isCurrency, 'use a three-letter ISO 4217 code, e.g. INR'),
   timeZone: z.string().refine(isTimeZone, 'use an IANA time zone, e.g. Asia/Kolkata'),
-  freeArticlesPerMonth: z.int().min(0).max(50),
+  freeStoriesPerMonth: z.int().min(0).max(50),
   teaserParagraphs: z.int().min(1).max(10),
   listingPageSize: z.int().min(1).max(100),
   subscriptionsEmail: z.email(),

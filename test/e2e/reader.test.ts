@@ -16,7 +16,7 @@ const stories = sourceStories();
 const free = stories.filter((story) => story.access === 'free');
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.filter((story) => story.access === 'premium');
-const limit = settings.freeArticlesPerMonth;
+const limit = settings.freeStoriesPerMonth;
 const [subscriber, lapsed] = DEMO_ACCOUNTS;
 const cards = planCards();
 

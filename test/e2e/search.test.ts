@@ -48,7 +48,7 @@ function phraseOf(sentences: string[]): string {
 
 /** Sentences of a built public story page's body. */
 function publicSentences(slug: string): string[] {
-  const page = readFileSync(join(DIST, 'articles', slug, 'index.html'), 'utf8');
+  const page = readFileSync(join(DIST, 'stories', slug, 'index.html'), 'utf8');
   const start = page.indexOf('<div class="story-body">');
   const body = page.slice(start, page.indexOf('</div>', start));
   return [...body.matchAll(/<p>([\s\S]*?)<\/p>/g)].flatMap((paragraph) => sentencesOf(textOf(paragraph[1]!)));
@@ -60,7 +60,7 @@ describe('site search', () => {
   it('finds a story by a word of its public text', async () => {
     const { links, errors } = await search('drains');
     expect(errors).toEqual([]);
-    expect(links).toContain('/articles/storm-drain-audit-kesarbandar/');
+    expect(links).toContain('/stories/storm-drain-audit-kesarbandar/');
   });
 
   it('finds every story by an exact phrase of its public text', async () => {

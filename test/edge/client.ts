@@ -15,7 +15,7 @@ export interface Answer {
 }
 
 export async function request(path: string, init: RequestInit = {}): Promise<Answer> {
-  // Concatenated, not resolved: a path such as //articles//x// must stay a path on this site.
+  // Concatenated, not resolved: a path such as //stories//x// must stay a path on this site.
   let url = new URL(`${ORIGIN}${path}`);
   const statuses: number[] = [];
   for (let hop = 0; hop < 6; hop++) {

@@ -15,7 +15,7 @@ async function withPublishAt(path: string, publishAt: number): Promise<Env> {
   const manifest: Manifest = await (await env.ASSETS.fetch(`${ORIGIN}/paywall-manifest.json`)).json();
   const changed = JSON.stringify({
     ...manifest,
-    articles: manifest.articles.map((article) => (article.path === path ? { ...article, publishAt } : article)),
+    stories: manifest.stories.map((story) => (story.path === path ? { ...story, publishAt } : story)),
   });
   const assets = assetsWith(env.ASSETS, (pathname) =>
     pathname === '/paywall-manifest.json' ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
@@ -23,8 +23,8 @@ async function withPublishAt(path: string, publishAt: number): Promise<Env> {
   return { ...env, ASSETS: assets };
 }
 
-const free = '/articles/storm-drain-audit-kesarbandar/';
-const premium = '/articles/konkan-fishing-incomes-analysis/';
+const free = '/stories/storm-drain-audit-kesarbandar/';
+const premium = '/stories/konkan-fishing-incomes-analysis/';
 const later = () => Math.floor(Date.now() / 1000) + 3600;
 const earlier = () => Math.floor(Date.now() / 1000) - 60;
 
@@ -42,7 +42,7 @@ describe('embargo at the edge', () => {
       const html = await response.text();
       expect(response.status, listing).toBe(200);
       expect(html, listing).not.toContain(`href="${free}"`);
-      expect(html, listing).toContain('href="/articles/');
+      expect(html, listing).toContain('href="/stories/');
       expect(response.headers.get('ETag'), listing).toBeNull();
     }
   });

@@ -81,18 +81,18 @@ beforeAll(async () => {
 });
 
 function spellings(path: string): string[] {
-  const slug = path.slice('/articles/'.length, -1);
+  const slug = path.slice('/stories/'.length, -1);
   return [
     path,
     path.slice(0, -1),
     `${path}index.html`,
     path.toUpperCase(),
-    `/Articles/${slug}/`,
-    `//articles//${slug}//`,
-    `/articles/${[...slug].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('')}/`,
-    `/articles/./${slug}/`,
-    `/articles/x/../${slug}/`,
-    `/articles/%2e%2e/articles/${slug}/`,
+    `/Stories/${slug}/`,
+    `//stories//${slug}//`,
+    `/stories/${[...slug].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('')}/`,
+    `/stories/./${slug}/`,
+    `/stories/x/../${slug}/`,
+    `/stories/%2e%2e/stories/${slug}/`,
     `/full${path}`,
     `/full${path}index.html`,
     `/%66ull${path}`,

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import { decide, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
-import type { ManifestArticle } from '../../src/paywall/manifest.ts';
+import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { METER_COOKIE, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
@@ -22,20 +22,20 @@ function meterCookie(c: Context<AppEnv>): string | undefined {
   return sent ? '' : undefined;
 }
 
-function defaultReason(article: ManifestArticle): WallReason {
-  return article.access === 'premium' ? 'premium' : 'limit';
+function defaultReason(story: ManifestStory): WallReason {
+  return story.access === 'premium' ? 'premium' : 'limit';
 }
 
-async function decideFor(c: Context<AppEnv>, article: ManifestArticle, now: Date): Promise<Decision> {
+async function decideFor(c: Context<AppEnv>, story: ManifestStory, now: Date): Promise<Decision> {
   const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
-  const limit = settings.freeArticlesPerMonth;
+  const limit = settings.freeStoriesPerMonth;
   // The meter matters only for a metered story and a reader who is not a subscriber; reading it
   // only then keeps a broken meter secret from walling subscribers.
   const meter: Meter =
-    article.access === 'metered' && reader.kind !== 'subscriber'
+    story.access === 'metered' && reader.kind !== 'subscriber'
       ? await readMeter(meterCookie(c), meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), limit)
       : { kind: 'counted', read: [] };
-  return decide({ access: article.access, meterKey: article.meterKey, reader, meter, limit });
+  return decide({ access: story.access, meterKey: story.meterKey, reader, meter, limit });
 }
 
 function assetRequest(c: Context<AppEnv>, path: string): Request {
@@ -44,13 +44,13 @@ function assetRequest(c: Context<AppEnv>, path: string): Request {
 
 async function fullResponse(
   c: Context<AppEnv>,
-  article: ManifestArticle,
+  story: ManifestStory,
   decision: Extract<Decision, { serve: 'full' }>,
   now: Date,
 ): Promise<Response> {
-  if (!article.fullPath) throw new Error(`No full text in the manifest for ${article.path}`);
-  const asset = await c.env.ASSETS.fetch(assetRequest(c, article.fullPath));
-  if (asset.status !== 200) throw new Error(`Full text of ${article.path} answered ${asset.status}`);
+  if (!story.fullPath) throw new Error(`No full text in the manifest for ${story.path}`);
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, story.fullPath));
+  if (asset.status !== 200) throw new Error(`Full text of ${story.path} answered ${asset.status}`);
 
   const { metered } = decision;
   const rewriter = new HTMLRewriter().on('[data-meter-notice]', {
@@ -89,8 +89,8 @@ function teaserEtag(asset: Response, reason: WallReason): string | undefined {
   return etag ? `W/"${etag}-${reason}"` : undefined;
 }
 
-async function teaserResponse(c: Context<AppEnv>, article: ManifestArticle, reason: WallReason): Promise<Response> {
-  const asset = await c.env.ASSETS.fetch(assetRequest(c, article.path));
+async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason): Promise<Response> {
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, story.path));
   if (asset.status !== 200) return safePage(503, 'This story is not available right now');
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
   const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=0, must-revalidate', Vary: VARY });
@@ -113,26 +113,26 @@ async function teaserResponse(c: Context<AppEnv>, article: ManifestArticle, reas
  * Serves a locked story: the full text when the reader may read it, otherwise the teaser and the
  * wall. Every failure on the way (keys, cookies, meter, the full-text asset) ends at the teaser.
  */
-export async function serveLockedArticle(c: Context<AppEnv>, article: ManifestArticle): Promise<Response> {
+export async function serveLockedStory(c: Context<AppEnv>, story: ManifestStory): Promise<Response> {
   const now = new Date();
   let decision: Decision;
   try {
-    decision = await decideFor(c, article, now);
+    decision = await decideFor(c, story, now);
   } catch (error) {
-    console.error(`paywall: deciding ${article.path} failed, serving the teaser:`, error);
-    decision = { serve: 'teaser', reason: defaultReason(article) };
+    console.error(`paywall: deciding ${story.path} failed, serving the teaser:`, error);
+    decision = { serve: 'teaser', reason: defaultReason(story) };
   }
   // A HEAD request carries no story, so it must not spend one of the reader's free stories.
   if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
-    return teaserResponse(c, article, 'limit');
+    return teaserResponse(c, story, 'limit');
   }
   if (decision.serve === 'full') {
     try {
-      return await fullResponse(c, article, decision, now);
+      return await fullResponse(c, story, decision, now);
     } catch (error) {
-      console.error(`paywall: full text of ${article.path} failed, serving the teaser:`, error);
-      return teaserResponse(c, article, defaultReason(article));
+      console.error(`paywall: full text of ${story.path} failed, serving the teaser:`, error);
+      return teaserResponse(c, story, defaultReason(story));
     }
   }
-  return teaserResponse(c, article, decision.reason);
+  return teaserResponse(c, story, decision.reason);
 }
