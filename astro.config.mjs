@@ -4,7 +4,7 @@ import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
 import { readFileSync } from 'node:fs';
-import { FULL_PREFIX, MANIFEST_PATH } from './src/paywall/manifest.ts';
+import { FULL_PREFIX, MANIFEST_PATH } from './src/paywall/contract.ts';
 
 /**
  * Stories whose publication time is still ahead are built (the edge holds them back until then)

@@ -4,6 +4,9 @@ import { sourceStories } from './test/content.ts';
 import { builtFiles } from './test/dist.ts';
 import { existsSync } from 'node:fs';
 
+// Miniflare would look up Cloudflare's request metadata (Request.cf) online; the tests never need it.
+process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
+
 /** Fixed, test-only secrets for the Worker tests; they sign nothing outside them. */
 export const TEST_SECRETS = {
   SESSION_PRIVATE_JWKS: JSON.stringify({

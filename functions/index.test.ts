@@ -1,13 +1,14 @@
 import { env } from 'cloudflare:workers';
+import { COOKIES } from '../src/paywall/contract.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetsWith } from '../test/edge/assets.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
 import type { Manifest, ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
-import app from './index.ts';
-import { METER_COOKIE, monthOf, signMeter } from './meter/index.ts';
-import { SESSION_COOKIE, signSession } from './session/index.ts';
+import { app } from './index.ts';
+import { monthOf, signMeter } from './meter/index.ts';
+import { signSession } from './session/index.ts';
 import { sessionKeys } from './session/keys.ts';
 
 // These run the real Worker on the real build (dist/) inside workerd. `npm test` builds first.
@@ -56,7 +57,7 @@ describe('guarded files', () => {
 
   it('does not serve the full text to a subscriber who asks for the file directly', async () => {
     const premium = byAccess('premium');
-    const { response, body } = await get(premium.fullPath!, { Cookie: cookies({ [SESSION_COOKIE]: await session() }) });
+    const { response, body } = await get(premium.fullPath!, { Cookie: cookies({ [COOKIES.session]: await session() }) });
     expect(response.status).toBe(404);
     expect(leaked(premium.path, body)).toEqual([]);
   });
@@ -76,7 +77,7 @@ describe('anonymous readers', () => {
     expect(leaked(metered.path, body)).toEqual(locked[metered.path]);
     expect(body).toContain(`You have ${settings.freeStoriesPerMonth - 1} free stories left this month.`);
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
-    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${METER_COOKIE}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${COOKIES.meter}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
   });
 
   it('do not spend a free story on a HEAD request', async () => {
@@ -100,7 +101,7 @@ describe('anonymous readers', () => {
 
 describe('subscribers', () => {
   it('read every story in full, with no meter and no wall', async () => {
-    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const cookie = cookies({ [COOKIES.session]: await session() });
     for (const story of manifest.stories.filter((entry) => entry.fullPath)) {
       const { response, body } = await get(story.path, { Cookie: cookie });
       expect(leaked(story.path, body), story.path).toEqual(locked[story.path]);
@@ -113,7 +114,7 @@ describe('subscribers', () => {
 
   it('see the renewal message once the subscription has ended', async () => {
     const premium = byAccess('premium');
-    const cookie = cookies({ [SESSION_COOKIE]: await session('essential', new Date(Date.now() - day)) });
+    const cookie = cookies({ [COOKIES.session]: await session('essential', new Date(Date.now() - day)) });
     const { body } = await get(premium.path, { Cookie: cookie });
     expect(leaked(premium.path, body)).toEqual([]);
     expect(body).toMatch(/data-wall-reason="lapsed">/);
@@ -150,7 +151,7 @@ describe('tokens that must not unlock anything', async () => {
     const token = await make();
     const meter = await usedUpMeter();
     for (const story of [byAccess('premium'), byAccess('metered')]) {
-      const { response, body } = await get(story.path, { Cookie: cookies({ [SESSION_COOKIE]: token, [METER_COOKIE]: meter }) });
+      const { response, body } = await get(story.path, { Cookie: cookies({ [COOKIES.session]: token, [COOKIES.meter]: meter }) });
       expect(response.status).toBe(200);
       expect(leaked(story.path, body), story.path).toEqual([]);
       expect(body).toContain('data-wall-reason');
@@ -182,14 +183,14 @@ describe('the edge fails closed', () => {
 
   it('still serves subscribers when the meter secret is missing', async () => {
     const metered = byAccess('metered');
-    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const cookie = cookies({ [COOKIES.session]: await session() });
     const { body } = await get(metered.path, { Cookie: cookie }, { ...env, METER_SECRET: '' });
     expect(leaked(metered.path, body)).toEqual(locked[metered.path]);
   });
 
   it('serves the teaser when the session keys are misconfigured', async () => {
     const premium = byAccess('premium');
-    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const cookie = cookies({ [COOKIES.session]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, SESSION_SECRETS: 'broken' });
     expect(response.status).toBe(200);
     expect(leaked(premium.path, body)).toEqual([]);
@@ -198,7 +199,7 @@ describe('the edge fails closed', () => {
   it('serves the teaser when the full text cannot be fetched', async () => {
     const failing = assetsWith(env.ASSETS, (path) => (path.startsWith('/full/') ? new Response('', { status: 500 }) : undefined));
     const premium = byAccess('premium');
-    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const cookie = cookies({ [COOKIES.session]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: failing });
     expect(response.status).toBe(200);
     expect(leaked(premium.path, body)).toEqual([]);
@@ -208,7 +209,7 @@ describe('the edge fails closed', () => {
   it('serves only public files when the manifest is missing', async () => {
     const noManifest = assetsWith(env.ASSETS, (path) => (path === '/paywall-manifest.json' ? new Response('', { status: 404 }) : undefined));
     const premium = byAccess('premium');
-    const cookie = cookies({ [SESSION_COOKIE]: await session() });
+    const cookie = cookies({ [COOKIES.session]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: noManifest });
     expect(response.status).toBe(200);
     expect(leaked(premium.path, body)).toEqual([]);

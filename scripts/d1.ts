@@ -20,7 +20,7 @@ function wrangler(args: string[]): string {
   try {
     return execFileSync(process.execPath, [WRANGLER, ...args], {
       encoding: 'utf8',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {

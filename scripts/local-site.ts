@@ -107,7 +107,7 @@ export async function startLocalSite(options: LocalSiteOptions = {}): Promise<Lo
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ],
     // Its own process group, so stopping it also stops workerd.
-    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
+    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }, detached: true },
   );
   const stop = async () => {
     if (child.pid && child.exitCode === null && child.signalCode === null) {

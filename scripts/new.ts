@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ACCESS_LEVELS, type Access } from '../src/paywall/access.ts';
-import { storyPath } from '../src/paywall/manifest.ts';
+import { storyPath } from '../src/paywall/contract.ts';
 import { settings } from '../src/paywall/settings.ts';
 
 const ROOT = new URL('../', import.meta.url);

@@ -3,9 +3,10 @@
 //   npm run -s token -- --plan essential [--days 30] [--expired]
 import { readFileSync } from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
+import { COOKIES } from '../src/paywall/contract.ts';
 import { findPlan, plansFile } from '../src/paywall/plans.ts';
 import { sessionKeys } from '../functions/session/keys.ts';
-import { SESSION_COOKIE, signSession } from '../functions/session/index.ts';
+import { signSession } from '../functions/session/index.ts';
 
 const usage = 'Usage: npm run -s token -- --plan <plan-id> [--days N] [--expired]';
 
@@ -42,4 +43,4 @@ const token = await signSession(
   await sessionKeys(parseEnv(devVars)),
   now,
 );
-console.log(`${SESSION_COOKIE}=${token}`);
+console.log(`${COOKIES.session}=${token}`);

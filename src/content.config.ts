@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { defineCollection, reference, type SchemaContext } from 'astro:content';
-import { file, glob } from 'astro/loaders';
+import { file, glob, type Loader } from 'astro/loaders';
 import { z } from 'astro/zod';
+import { DateFieldError, exampleDate, parseEditorDate, rawFields } from './frontmatter/dates.ts';
 import { ACCESS_LEVELS } from './paywall/access.ts';
+import { settings } from './paywall/settings.ts';
 
 const slug = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -33,8 +37,8 @@ export const storySchema = ({ image }: SchemaContext) =>
         .string('write a standfirst: one or two sentences under the headline')
         .trim()
         .min(1, 'the standfirst is empty'),
-      published: z.coerce.date('write the publication date as 2026-11-20T09:30:00+05:30'),
-      updated: z.coerce.date('write the update date as 2026-11-21T18:00:00+05:30').optional(),
+      published: z.date(`write the publication date as ${exampleDate(settings.timeZone)}`),
+      updated: z.date(`write the update date as ${exampleDate(settings.timeZone)}`).optional(),
       author: reference('authors'),
       section: reference('sections'),
       /** Falls back to the section's default access. */
@@ -72,9 +76,48 @@ export const sectionSchema = z.strictObject({
   defaultAccess: z.enum(ACCESS_LEVELS).default('metered'),
 });
 
+/** Frontmatter fields that hold dates, checked from the text the editor wrote. */
+const DATE_FIELDS = ['published', 'updated'] as const;
+
+/**
+ * The dates of a story as its editor wrote them: each one checked as a real calendar date in a
+ * sane range, and read in the newsroom's time zone when it has no offset. A bad one stops the
+ * build with the file, the field, the value and an example of a valid one.
+ */
+async function checkedDates<T extends Record<string, unknown>>(filePath: string, data: T): Promise<T> {
+  const raw = rawFields(await readFile(filePath, 'utf8'), DATE_FIELDS);
+  const checked: Record<string, unknown> = { ...data };
+  for (const [field, text] of raw) {
+    try {
+      checked[field] = parseEditorDate(text, settings.timeZone);
+    } catch (error) {
+      if (!(error instanceof DateFieldError)) throw error;
+      throw new Error(
+        `${relative(process.cwd(), filePath)}: ${field} "${text}" ${error.message}. Write a real date and time, e.g. ${field}: ${exampleDate(settings.timeZone)}`,
+      );
+    }
+  }
+  return checked as T;
+}
+
+/** Stories are found by the glob loader; their dates are checked on the way in. */
+function storiesLoader(): Loader {
+  const files = glob({ pattern: '**/*.{md,mdx}', base: './content/stories', generateId: storyId });
+  return {
+    ...files,
+    name: 'stories',
+    load: (context) =>
+      files.load({
+        ...context,
+        parseData: async (entry) =>
+          context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data }),
+      }),
+  };
+}
+
 export const collections = {
   stories: defineCollection({
-    loader: glob({ pattern: '**/*.{md,mdx}', base: './content/stories', generateId: storyId }),
+    loader: storiesLoader(),
     schema: storySchema,
   }),
   authors: defineCollection({

@@ -1,4 +1,4 @@
-import { FULL_PREFIX } from './paywall/manifest.ts';
+import { FULL_PREFIX } from './paywall/contract.ts';
 import { settings } from './paywall/settings.ts';
 
 /** The picture social cards and structured data use when a story has none of its own. */

@@ -1,6 +1,6 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
 import type { Access } from './paywall/access.ts';
-import { storyPath } from './paywall/manifest.ts';
+import { storyPath } from './paywall/contract.ts';
 import sectionsFile from '../content/sections.json' with { type: 'json' };
 
 export type StoryEntry = CollectionEntry<'stories'>;

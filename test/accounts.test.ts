@@ -4,6 +4,8 @@ import { DEMO_ACCOUNTS } from '../scripts/demo-accounts.ts';
 import { sourceStories } from './content.ts';
 import { Reader, type Page } from './reader.ts';
 import { PROVIDER } from './server.ts';
+import { issuedAgo } from './session-token.ts';
+import { COOKIES } from '../src/paywall/contract.ts';
 
 const [subscriber, lapsed] = DEMO_ACCOUNTS;
 const premium = sourceStories().find((story) => story.access === 'premium')!;
@@ -46,6 +48,28 @@ describe('a subscriber with an account', () => {
     expect(page.status).toBe(401);
     expect(page.text).toContain('That email and password do not match an account.');
     expect(reader.jar.size).toBe(0);
+  });
+});
+
+describe('a token past half its life, as every reader holds after some hours', () => {
+  const aging = 7 * 3600;
+  const age = async (reader: Reader) => reader.jar.set(COOKIES.session, await issuedAgo(reader.jar.get(COOKIES.session)!, aging));
+
+  it('is not renewed over a log-out: the browser ends without a session, and premium stories show the teaser', async () => {
+    const reader = new Reader();
+    expect(isFull(await logInFromWall(reader, subscriber))).toBe(true);
+    await age(reader);
+    await reader.post('/logout/', {});
+    expect(reader.jar.has(COOKIES.session)).toBe(false);
+    expect(showsNone(await reader.get(premium.path))).toBe(true);
+  });
+
+  it('is not renewed over a log-in as another account: the second account is the one logged in', async () => {
+    const reader = new Reader();
+    await logInFromWall(reader, lapsed);
+    await age(reader);
+    expect(isFull(await reader.post('/login/', { email: subscriber.email, password: subscriber.password, return: premium.path }))).toBe(true);
+    expect((await reader.get('/account/')).text).toContain(subscriber.email);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FULL_PREFIX } from '../src/paywall/manifest.ts';
+import { FULL_PREFIX } from '../src/paywall/contract.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles, DIST } from './dist.ts';
 import { textOf } from './html.ts';

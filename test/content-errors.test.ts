@@ -16,7 +16,7 @@ const frontmatter = (change: (text: string) => string) => project.edit(STORY, ch
 describe('frontmatter mistakes are refused with a message saying what to fix', () => {
   it.each([
     ['a missing title', (text: string) => text.replace(/^title: .*\n/m, ''), ['port-container-berth-expansion', 'title', 'every story needs a title']],
-    ['a date that is not a date', (text: string) => text.replace(/^published: .*$/m, 'published: next tuesday'), ['port-container-berth-expansion', 'published', '2026-11-20T09:30:00+05:30']],
+    ['a date that is not a date', (text: string) => text.replace(/^published: .*$/m, 'published: next tuesday'), ['port-container-berth-expansion', 'published', 'Write a real date and time']],
     ['a misspelled access level', (text: string) => text.replace(/^access: .*$/m, 'access: metred'), ['port-container-berth-expansion', 'access must be one of: free, metered, premium']],
     ['a picture without alt text', (text: string) => text.replace(/^  alt: .*\n/m, ''), ['port-container-berth-expansion', 'image.alt', 'describe the picture']],
     ['an update before publication', (text: string) => text.replace(/^(published: .*)$/m, '$1\nupdated: 2020-01-01T00:00:00+05:30'), ['port-container-berth-expansion', 'updated', 'before the publication date']],
@@ -47,6 +47,22 @@ describe('frontmatter mistakes are refused with a message saying what to fix', (
   });
 });
 
+describe('impossible dates stop the build instead of silently moving the story', () => {
+  // YAML would roll each of these over into a real date in a later month, and the story would
+  // vanish under embargo until then.
+  it.each([
+    ['2026-02-30', 'February 2026 has 28 days'],
+    ['2026-13-45', 'month 13'],
+    ['2026-02-30T09:00:00+05:30', 'February 2026 has 28 days'],
+    ['2026-11-31', 'November 2026 has 30 days'],
+  ])('published: %s', async (date, reason) => {
+    frontmatter((text) => text.replace(/^published: .*$/m, `published: ${date}`));
+    const { code, output } = await project.astro('build');
+    expect(code).not.toBe(0);
+    for (const text of [STORY, `published "${date}"`, reason, 'Write a real date and time, e.g. published: ']) expect(output).toContain(text);
+  });
+});
+
 describe('drafts', () => {
   it('are never built for production', async () => {
     frontmatter((text) => text.replace(/^(title: .*)$/m, '$1\ndraft: true'));
@@ -61,7 +77,8 @@ describe('drafts', () => {
 
 describe('embargoed stories', () => {
   it('are built, but left out of the sitemaps, the feed and search until a later build', async () => {
-    frontmatter((text) => text.replace(/^published: .*$/m, 'published: 2099-03-01T09:00:00+05:30 # embargoed until then'));
+    const nextYear = new Date().getUTCFullYear() + 1;
+    frontmatter((text) => text.replace(/^published: .*$/m, `published: ${nextYear}-03-01T09:00:00+05:30 # embargoed until then`));
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
     const slug = 'port-container-berth-expansion';
@@ -75,5 +92,26 @@ describe('embargoed stories', () => {
     // Search indexes only pages marked for it; the embargoed one is not.
     expect(project.read(`dist/stories/${slug}/index.html`)).not.toContain('data-pagefind-body');
     expect(project.read('dist/stories/storm-drain-audit-kesarbandar/index.html')).toContain('data-pagefind-body');
+  });
+
+  it('give away nothing through a tag that only they use, until a build after their time', async () => {
+    const tag = 'secret-takeover-talks';
+    const nextYear = new Date().getUTCFullYear() + 1;
+    frontmatter((text) =>
+      text
+        .replace(/^published: .*$/m, `published: ${nextYear}-03-01T09:00:00+05:30`)
+        .replace(/^tags: \[(.*)\]$/m, `tags: [$1, ${tag}]`),
+    );
+    let { code, output } = await project.astro('build');
+    expect(code, output).toBe(0);
+    expect(existsSync(join(project.dir, `dist/tags/${tag}/index.html`))).toBe(false);
+    expect(project.read('dist/sitemap-0.xml')).not.toContain(tag);
+
+    // Once it is published, the same tag gets its page and its sitemap entry.
+    frontmatter((text) => text.replace(/^published: .*$/m, 'published: 2026-01-05T09:00:00+05:30'));
+    ({ code, output } = await project.astro('build'));
+    expect(code, output).toBe(0);
+    expect(existsSync(join(project.dir, `dist/tags/${tag}/index.html`))).toBe(true);
+    expect(project.read('dist/sitemap-0.xml')).toContain(`/tags/${tag}/`);
   });
 });

@@ -1,11 +1,13 @@
 import { env } from 'cloudflare:workers';
+import { COOKIES, LOCKED_PART_CLASS, PAGES } from '../../src/paywall/contract.ts';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import app from '../index.ts';
-import { SESSION_COOKIE, signSession } from '../session/index.ts';
+import { app } from '../index.ts';
+import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { hashPassword } from './password.ts';
+import { storyWith } from '../../test/edge/publication.ts';
 import { BLOCK_SECONDS, POLICIES } from './throttle.ts';
 
 const origin = 'https://konkancourier.example';
@@ -61,7 +63,7 @@ describe('logging in', () => {
     expect(response.status).toBe(200);
     expect(html).toContain('<input type="hidden" name="return" value="/stories/a/">');
     expect(html).not.toContain('data-login-error');
-    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
     expect(response.headers.get('X-Frame-Options')).toBe('DENY');
     expect(response.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
   });
@@ -71,7 +73,7 @@ describe('logging in', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/stories/konkan-fishing-incomes-analysis/');
     const setCookie = response.headers.get('Set-Cookie')!;
-    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
+    expect(setCookie).toMatch(new RegExp(`^${COOKIES.session}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
     expect(setCookie).not.toMatch(/Domain=/i);
     expect(await count('sessions')).toBe(1);
 
@@ -127,7 +129,7 @@ describe('refused logins write nothing and set no cookie', () => {
   it('says the same for a wrong password and an unknown email', async () => {
     const wrong = await (await logIn({ password: 'wrong password' })).text();
     const unknown = await (await logIn({ email: 'nobody@example.com' })).text();
-    const message = (html: string) => html.match(/data-login-error>([^<]*)</)?.[1];
+    const message = (html: string) => html.match(/data-login-error(?:="")?>([^<]*)</)?.[1];
     expect(message(wrong)).toBeTruthy();
     expect(message(wrong)).toBe(message(unknown));
   });
@@ -185,9 +187,9 @@ describe('the account page', () => {
 
   it('shows the email, plan and renewal date', async () => {
     const html = await (await get('/account/', cookieFrom(await logIn()))).text();
-    expect(html).toContain(`<dd data-account-email>${email}</dd>`);
-    expect(html).toContain('<dd data-account-plan>Smart Essential</dd>');
-    expect(html).toMatch(/<dd data-account-status>Active\. Renews on \d{1,2} \w+ \d{4}\.<\/dd>/);
+    expect(html).toContain(`<dd data-account="email">${email}</dd>`);
+    expect(html).toContain('<dd data-account="plan">Smart Essential</dd>');
+    expect(html).toMatch(/<dd data-account="status">Active\. Renews on \d{1,2} \w+ \d{4}\.<\/dd>/);
   });
 });
 
@@ -197,7 +199,7 @@ describe('logging out', () => {
     const second = cookieFrom(await logIn());
     const response = await post('/logout/', {}, { Cookie: first });
     expect(response.status).toBe(303);
-    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${COOKIES.session}=; Max-Age=0`));
     expect(await count('sessions')).toBe(1);
     expect((await get('/account/', second)).status).toBe(200);
   });
@@ -216,16 +218,61 @@ describe('logging out', () => {
   });
 });
 
-describe('renewal', () => {
-  /** A token for a session row, issued `age` seconds ago and valid for `lifetime` seconds. */
-  async function tokenFor(sessionId: string, age: number, lifetime = 12 * 3600, planEnds = now() + 30 * day) {
-    await env.DB.prepare('INSERT OR IGNORE INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .bind(sessionId, accountId, now() - age, now() + 30 * day)
-      .run();
-    const issued = new Date((now() - age) * 1000);
-    const token = await signSession({ subject: accountId, plan: 'essential', planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
-    return `${SESSION_COOKIE}=${token}`;
+/** A token for a session row of `account`, issued `age` seconds ago and valid for `lifetime` seconds. */
+async function tokenFor(sessionId: string, age: number, lifetime = 12 * 3600, planEnds = now() + 30 * day, account = accountId) {
+  await env.DB.prepare('INSERT OR IGNORE INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+    .bind(sessionId, account, now() - age, now() + 30 * day)
+    .run();
+  const issued = new Date((now() - age) * 1000);
+  const token = await signSession({ subject: account, plan: 'essential', planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
+  return `${COOKIES.session}=${token}`;
+}
+
+/** The cookies a browser keeps after a response: for each name the last Set-Cookie wins, and Max-Age=0 deletes. */
+function browserKeeps(response: Response, jar: Record<string, string> = {}): Record<string, string> {
+  const kept = { ...jar };
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair = ''] = cookie.split(';');
+    const name = pair.slice(0, pair.indexOf('='));
+    const value = pair.slice(pair.indexOf('=') + 1);
+    if (/max-age=0/i.test(cookie) || !value) delete kept[name];
+    else kept[name] = value;
   }
+  return kept;
+}
+const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([name, value]) => `${name}=${value}`).join('; ');
+
+describe('an explicit log-in or log-out wins over renewing an aging token', () => {
+  // Every reader's token is past half its life after SESSION_TOKEN_HOURS / 2: the session
+  // middleware renews it on the same request that logs out or logs in.
+  const aging = 7 * 3600;
+
+  it('logging out with a token past half its life leaves the browser without a session', async () => {
+    const premium = (await storyWith('premium')).path;
+    const cookie = await tokenFor('aging-logout', aging);
+    expect(await (await get(premium, cookie)).text(), 'the token reads premium stories before').toContain(`class="${LOCKED_PART_CLASS}"`);
+
+    const response = await post('/logout/', {}, { Cookie: cookie });
+    expect(response.status).toBe(303);
+    const kept = browserKeeps(response, { [COOKIES.session]: cookie.split('=')[1]! });
+    expect(kept[COOKIES.session]).toBeUndefined();
+    const after = await get(premium, cookieHeader(kept) || undefined);
+    expect(await after.text()).not.toContain(`class="${LOCKED_PART_CLASS}"`);
+  });
+
+  it('logging in as another account while holding an aging token shows the second account', async () => {
+    const other = await addAccount('second-account@example.com', now() + 30 * day);
+    const held = await tokenFor('aging-first', aging, 12 * 3600, now() + 30 * day, other);
+    const response = await logIn({ return: PAGES.account }, { Cookie: held });
+    expect(response.status).toBe(303);
+    const kept = browserKeeps(response, { [COOKIES.session]: held.split('=')[1]! });
+    expect(decodeJwt(kept[COOKIES.session]!).sub).toBe(accountId);
+    const page = await (await get(PAGES.account, cookieHeader(kept))).text();
+    expect(page).toContain(`<dd data-account="email">${email}</dd>`);
+  });
+});
+
+describe('renewal', () => {
   const premium = '/stories/konkan-fishing-incomes-analysis/';
 
   it('leaves a young token alone', async () => {
@@ -245,7 +292,7 @@ describe('renewal', () => {
   it('sends a renewed token only in a response no shared cache may keep, even on a free story', async () => {
     const response = await get('/stories/storm-drain-audit-kesarbandar/', await tokenFor('free-story', 7 * 3600));
     expect(response.status).toBe(200);
-    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=ey`));
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${COOKIES.session}=ey`));
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
     expect(response.headers.get('Vary')).toMatch(/Cookie/);
   });
@@ -258,9 +305,9 @@ describe('renewal', () => {
       await sessionKeys(env),
       new Date((now() - 1900) * 1000),
     );
-    const response = await get('/stories/cooperative-bank-half-year-profit/', `${SESSION_COOKIE}=${token}`);
+    const response = await get('/stories/cooperative-bank-half-year-profit/', `${COOKIES.session}=${token}`);
     const cookies = response.headers.getSetCookie().map((cookie) => cookie.split('=')[0]);
-    expect(cookies.sort()).toEqual(['paywall_meter', SESSION_COOKIE].sort());
+    expect(cookies.sort()).toEqual(['paywall_meter', COOKIES.session].sort());
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
   });
 
@@ -273,7 +320,7 @@ describe('renewal', () => {
     const cookie = await tokenFor('deleted', 7 * 3600);
     await env.DB.prepare("DELETE FROM sessions WHERE id = 'deleted'").run();
     const response = await get(premium, cookie);
-    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0`));
+    expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${COOKIES.session}=; Max-Age=0`));
     expect(await response.text()).not.toContain('class="paywalled-part"');
   });
 
@@ -286,9 +333,58 @@ describe('renewal', () => {
       new Date((now() - 1900) * 1000),
     );
     await env.DB.prepare("UPDATE subscriptions SET status = 'cancelled', current_period_end = ? WHERE account_id = ?").bind(now() - 1, lapsedId).run();
-    const response = await get(premium, `${SESSION_COOKIE}=${token}`);
+    const response = await get(premium, `${COOKIES.session}=${token}`);
     const html = await response.text();
     expect(html).not.toContain('class="paywalled-part"');
     expect(html).toMatch(/data-wall-reason="lapsed">/);
+  });
+});
+
+describe('when the accounts store is unavailable', () => {
+  const failingDb = {
+    prepare: () => {
+      throw new Error('D1_ERROR: the database is unavailable');
+    },
+    batch: () => Promise.reject(new Error('D1_ERROR: the database is unavailable')),
+  } as unknown as D1Database;
+  const outages: [string, Env][] = [
+    ['unbound', { ...env, DB: undefined as unknown as D1Database }],
+    ['failing', { ...env, DB: failingDb }],
+  ];
+  const send = (bindings: Env, path: string, init: RequestInit = {}) => app.request(`${origin}${path}`, init, bindings);
+  const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin, ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  it.each(outages)('answers log-in, log-out and the account page with 503 and Retry-After (D1 %s)', async (_, bindings) => {
+    const cookie = await tokenFor('outage', 60);
+    for (const [path, init] of [
+      [PAGES.login, form({ email, password })],
+      ['/logout/', form({}, { Cookie: cookie })],
+      [PAGES.account, { headers: { Cookie: cookie } }],
+    ] as const) {
+      const response = await send(bindings, path, init);
+      expect(response.status, path).toBe(503);
+      expect(Number(response.headers.get('Retry-After')), path).toBeGreaterThan(0);
+      expect(await response.text(), path).toContain('Accounts are briefly unavailable');
+      expect(response.headers.get('Set-Cookie'), path).toBeNull();
+      expect(response.headers.get('Cache-Control'), path).toBe('private, no-store');
+    }
+  });
+
+  it.each(outages)('still serves story pages, and a subscriber whose token needs renewal keeps reading (D1 %s)', async (_, bindings) => {
+    const free = await storyWith('free');
+    expect((await send(bindings, free.path)).status).toBe(200);
+    const premium = await storyWith('premium');
+    const teaser = await send(bindings, premium.path);
+    expect(teaser.status).toBe(200);
+    expect(await teaser.text()).not.toContain(`class="${LOCKED_PART_CLASS}"`);
+    const aging = await tokenFor('outage-aging', 7 * 3600);
+    const full = await send(bindings, premium.path, { headers: { Cookie: aging } });
+    expect(full.status).toBe(200);
+    expect(await full.text()).toContain(`class="${LOCKED_PART_CLASS}"`);
+    expect(full.headers.get('Set-Cookie')).toBeNull();
   });
 });

@@ -1,12 +1,13 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HOOKS, hook, PAGES } from '../../src/paywall/contract.ts';
 import { findPlan } from '../../src/paywall/plans.ts';
 import { formatDay } from '../../src/paywall/dates.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { safePage } from '../pages/index.ts';
-import { noStore, sameOrigin } from '../security/index.ts';
-import { clearedSessionCookie, sessionCookie } from '../session/cookie.ts';
+import { cacheAs, endSession, personal, startSession } from '../response/index.ts';
+import { sameOrigin } from '../security/index.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { sessionLifetime, tokenLifetime } from '../session/lifetime.ts';
@@ -44,7 +45,7 @@ interface LoginView {
 
 /** The login page from the build, with the return path, the email and any error filled in. */
 async function loginPage(c: Context<AppEnv>, view: LoginView): Promise<Response> {
-  const asset = await c.env.ASSETS.fetch(new Request(new URL('/login/', c.req.url)));
+  const asset = await c.env.ASSETS.fetch(new Request(new URL(PAGES.login, c.req.url)));
   if (asset.status !== 200) return safePage(503, 'Logging in is not available right now');
   const rewriter = new HTMLRewriter()
     .on('input[name="return"]', { element: (input) => void input.setAttribute('value', view.returnTo) })
@@ -53,7 +54,7 @@ async function loginPage(c: Context<AppEnv>, view: LoginView): Promise<Response>
         if (view.email) input.setAttribute('value', view.email);
       },
     })
-    .on('[data-login-error]', {
+    .on(hook(HOOKS.loginError), {
       element: (message) => {
         if (!view.error) return void message.remove();
         message.removeAttribute('hidden');
@@ -141,7 +142,7 @@ async function logIn(c: Context<AppEnv>): Promise<Response> {
     await sessionKeys(c.env),
     new Date(now * 1000),
   );
-  c.header('Set-Cookie', sessionCookie(token, lifetime));
+  startSession(c, token, lifetime);
   return c.redirect(form.returnTo, 303);
 }
 
@@ -149,19 +150,19 @@ async function accountPage(c: Context<AppEnv>): Promise<Response> {
   const sessionId = c.get('session')?.id;
   const now = Math.floor(Date.now() / 1000);
   const record = sessionId ? await findSession(c.env.DB, sessionId, now) : null;
-  if (!record) return c.redirect(`/login/?return=${encodeURIComponent('/account/')}`, 303);
+  if (!record) return c.redirect(`${PAGES.login}?return=${encodeURIComponent(PAGES.account)}`, 303);
 
-  const asset = await c.env.ASSETS.fetch(new Request(new URL('/account/', c.req.url)));
+  const asset = await c.env.ASSETS.fetch(new Request(new URL(PAGES.account, c.req.url)));
   if (asset.status !== 200) return safePage(503, 'Your account page is not available right now');
   const ends = formatDay(new Date(record.current_period_end * 1000));
   const active = record.status === 'active' && record.current_period_end > now;
   const status = active ? `Active. Renews on ${ends}.` : `Ended on ${ends}.`;
   const planName = findPlan(record.plan)?.name ?? record.plan;
   const rewriter = new HTMLRewriter()
-    .on('[data-account-email]', { element: (element) => void element.setInnerContent(record.email) })
-    .on('[data-account-plan]', { element: (element) => void element.setInnerContent(planName) })
-    .on('[data-account-status]', { element: (element) => void element.setInnerContent(status) })
-    .on('[data-account-renew]', {
+    .on(hook(HOOKS.accountField, 'email'), { element: (element) => void element.setInnerContent(record.email) })
+    .on(hook(HOOKS.accountField, 'plan'), { element: (element) => void element.setInnerContent(planName) })
+    .on(hook(HOOKS.accountField, 'status'), { element: (element) => void element.setInnerContent(status) })
+    .on(hook(HOOKS.accountField, 'renew'), {
       element: (element) => void (active ? element.remove() : element.removeAttribute('hidden')),
     });
   return rewriter.transform(new Response(asset.body, { headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
@@ -170,7 +171,7 @@ async function accountPage(c: Context<AppEnv>): Promise<Response> {
 async function logOut(c: Context<AppEnv>, everywhere: boolean): Promise<Response> {
   const sessionId = c.get('session')?.id;
   if (sessionId) await (everywhere ? deleteAccountSessions : deleteSession)(c.env.DB, sessionId);
-  c.header('Set-Cookie', clearedSessionCookie());
+  endSession(c);
   return c.redirect('/', 303);
 }
 
@@ -181,11 +182,19 @@ const formLimit = bodyLimit({
   maxSize: MAX_FORM_BYTES,
   onError: () => safePage(413, 'That form is far larger than ours. Go back and try again.'),
 });
-for (const path of ['/login/', '/account/', '/logout/', '/logout/everywhere/']) {
-  accounts.use(path, noStore, formLimit);
+/** Pages about a reader's account: never cached, and their failures mean the store is unavailable. */
+const accountRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('failure', 'accounts');
+  cacheAs(c, 'private');
+  personal(c);
+  await next();
+};
+
+for (const path of [PAGES.login, PAGES.account, '/logout/', '/logout/everywhere/']) {
+  accounts.use(path, accountRoute, formLimit);
 }
-accounts.get('/login/', (c) => loginPage(c, { status: 200, returnTo: safeReturnPath(c.req.query('return')) }));
-accounts.post('/login/', sameOrigin, logIn);
-accounts.get('/account/', accountPage);
+accounts.get(PAGES.login, (c) => loginPage(c, { status: 200, returnTo: safeReturnPath(c.req.query('return')) }));
+accounts.post(PAGES.login, sameOrigin, logIn);
+accounts.get(PAGES.account, accountPage);
 accounts.post('/logout/', sameOrigin, (c) => logOut(c, false));
 accounts.post('/logout/everywhere/', sameOrigin, (c) => logOut(c, true));

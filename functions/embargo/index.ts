@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { STORY_CARD_ATTRIBUTE, type ManifestStory } from '../../src/paywall/manifest.ts';
+import { HOOKS, hook } from '../../src/paywall/contract.ts';
+import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import type { AppEnv } from '../env.ts';
 import { loadManifest } from '../manifest/index.ts';
+import { cacheAs, isHtml } from '../response/index.ts';
 
 /** True while a story's publication time is still ahead. */
 export function isEmbargoed(story: Pick<ManifestStory, 'publishAt'>, now: number): boolean {
@@ -12,11 +14,12 @@ export function isEmbargoed(story: Pick<ManifestStory, 'publishAt'>, now: number
  * Listings are built with every story, embargoed ones included, each card marked with its story's
  * path. While the manifest says a story's time has not come, the edge takes its cards out, so it
  * appears on the front page and in its section exactly when it is published, without a rebuild.
- * While anything is embargoed such pages get no validators, so no cache keeps the earlier version.
+ * While anything is embargoed such pages get no validators and a short life in caches, so no
+ * cache keeps the earlier version for long.
  */
 export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.req.method !== 'GET' || !c.res.headers.get('Content-Type')?.startsWith('text/html')) return;
+  if (c.req.method !== 'GET' || !isHtml(c.res.headers)) return;
   const now = Date.now() / 1000;
   let embargoed: Set<string>;
   try {
@@ -27,14 +30,15 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
     return;
   }
   if (embargoed.size === 0) return;
-  const rewriter = new HTMLRewriter().on(`[${STORY_CARD_ATTRIBUTE}]`, {
+  const rewriter = new HTMLRewriter().on(hook(HOOKS.storyCard), {
     element(card) {
-      if (embargoed.has(card.getAttribute(STORY_CARD_ATTRIBUTE) ?? '')) card.remove();
+      if (embargoed.has(card.getAttribute(HOOKS.storyCard) ?? '')) card.remove();
     },
   });
-  const response = rewriter.transform(c.res);
-  c.res = new Response(response.body, response);
-  c.res.headers.delete('ETag');
-  // Never loosen a response's caching: full text stays private, no-store.
-  if (!/private|no-store/.test(c.res.headers.get('Cache-Control') ?? '')) c.res.headers.set('Cache-Control', 'public, max-age=60');
+  const rewritten = rewriter.transform(c.res);
+  const response = new Response(rewritten.body, rewritten);
+  response.headers.delete('ETag');
+  cacheAs(c, { publicFor: 60 });
+  c.res = undefined;
+  c.res = response;
 };

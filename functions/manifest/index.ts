@@ -1,4 +1,5 @@
-import { isManifest, MANIFEST_PATH, type Manifest, type ManifestStory } from '../../src/paywall/manifest.ts';
+import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
+import { isManifest, type Manifest, type ManifestStory } from '../../src/paywall/manifest.ts';
 
 export type ManifestIndex = ReadonlyMap<string, ManifestStory>;
 

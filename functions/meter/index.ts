@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT } from 'jose';
 import type { Meter } from '../../src/paywall/access.ts';
+import { COOKIES } from '../../src/paywall/contract.ts';
 
 /**
  * The meter: which metered stories this browser has read this calendar month, in a cookie signed
@@ -9,7 +10,6 @@ import type { Meter } from '../../src/paywall/access.ts';
  * used-up allowance: a forged meter never buys a story. Deleting the cookie does reset the count;
  * that is the accepted limit of any cookie meter.
  */
-export const METER_COOKIE = 'paywall_meter';
 
 /** Larger than any meter we write for an allowance of up to 50 stories. */
 const MAX_METER_LENGTH = 1024;
@@ -46,17 +46,40 @@ function isMeterClaims(value: unknown, limit: number): value is MeterClaims {
   );
 }
 
+const parsedSecrets = new Map<string, Uint8Array[]>();
+
 /**
  * The keys in METER_SECRET: one or more secrets of at least 32 bytes, separated by commas. The
  * first signs; every one verifies, so the key can be changed without walling readers whose meter
- * the old key signed (put the new one first, drop the old one after the month ends).
+ * the old key signed (put the new one first, drop the old one after the month ends). Parsed once
+ * per isolate.
  */
 export function meterSecrets(value: string | undefined): Uint8Array[] {
-  const secrets = (value ?? '').split(',').map((secret) => new TextEncoder().encode(secret.trim()));
-  if (secrets.some((secret) => secret.length < 32)) {
-    throw new Error('METER_SECRET must be one or more secrets of at least 32 bytes, separated by commas');
+  const raw = value ?? '';
+  let secrets = parsedSecrets.get(raw);
+  if (!secrets) {
+    secrets = raw.split(',').map((secret) => new TextEncoder().encode(secret.trim()));
+    if (secrets.some((secret) => secret.length < 32)) {
+      throw new Error('METER_SECRET must be one or more secrets of at least 32 bytes, separated by commas');
+    }
+    parsedSecrets.set(raw, secrets);
   }
   return secrets;
+}
+
+/**
+ * The meter cookie's value from a Cookie header. A meter cookie whose value a cookie parser
+ * would drop (odd characters) still counts as a meter that does not verify, not as no meter.
+ */
+export function meterCookieIn(cookieHeader: string | undefined): string | undefined {
+  const prefix = `${COOKIES.meter}=`;
+  const pair = (cookieHeader ?? '')
+    .split(';')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(prefix));
+  if (pair === undefined) return undefined;
+  const value = pair.slice(prefix.length);
+  return /^[\w.-]*$/.test(value) ? value : '';
 }
 
 export async function readMeter(

@@ -1,4 +1,4 @@
-import { FULL_PREFIX, MANIFEST_PATH } from '../../src/paywall/manifest.ts';
+import { FULL_PREFIX, MANIFEST_PATH, STORY_PREFIX } from '../../src/paywall/contract.ts';
 
 /** Dot segments resolved and empty segments dropped; a trailing slash is kept. */
 function resolveSegments(path: string): string {
@@ -58,7 +58,7 @@ export function canonicalPath(pathname: string): string {
     return UNRESERVED.test(char) ? char : escape.toUpperCase();
   });
   path = resolveSegments(path).replace(/\/index(\.html)?\/?$/, '/');
-  if (/^\/stories(\/|$)/i.test(path)) {
+  if (path.toLowerCase() === STORY_PREFIX || path.toLowerCase().startsWith(`${STORY_PREFIX}/`)) {
     path = path.toLowerCase().replace(/%[0-9a-f]{2}/g, (escape) => escape.toUpperCase());
     if (!path.endsWith('/')) path = `${path}/`;
   }

@@ -3,8 +3,6 @@ import type { Reader } from '../../src/paywall/access.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { SessionKeys } from './keys.ts';
 
-export const SESSION_COOKIE = 'paywall_session';
-
 /** A JWT longer than this is not one of ours; refuse it before parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 

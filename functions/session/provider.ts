@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { CLOCK_TOLERANCE, MAX_TOKEN_LENGTH, readerFrom, type Session } from './index.ts';
 import { KeyConfigError } from './keys.ts';
-import { findPlan } from '../../src/paywall/plans.ts';
+import { findPlan, plansFile, type PlansFile } from '../../src/paywall/plans.ts';
 
 /**
  * An external identity provider (Auth0, Cognito, Keycloak, Piano ID…) whose tokens the edge
@@ -69,14 +69,26 @@ function claim(payload: Record<string, unknown>, name: string): unknown {
   return name.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], payload);
 }
 
-/** Seconds since the epoch, from a NumericDate or an ISO 8601 date string. */
+/** Above this a NumericDate is not seconds (it would be past the year 5000): it is milliseconds. */
+const LARGEST_SECONDS = 1e11;
+
+/** Seconds since the epoch, from a NumericDate or an ISO 8601 date string. Milliseconds are refused. */
 function toSeconds(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 && value < LARGEST_SECONDS ? value : undefined;
   if (typeof value === 'string') {
     const time = Date.parse(value);
     return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
   }
   return undefined;
+}
+
+/**
+ * The latest end a provider may claim for a subscription bought now: the longest of our plans,
+ * with a day to spare for time zones. A later end is a provider bug or a forged claim, never a plan.
+ */
+export function latestPlausibleEnd(now: Date, file: PlansFile = plansFile): number {
+  const longest = Math.max(...file.plans.map((plan) => plan.months));
+  return Math.floor(now.getTime() / 1000) + longest * 31 * 86_400 + 86_400;
 }
 
 /**
@@ -102,7 +114,9 @@ export async function verifyProviderToken(
     const plan = claim(payload, config.planClaim);
     // A provider's plan claim may say "free" or "none": only our plans' ids mean a subscription.
     if (typeof plan !== 'string' || !findPlan(plan)) return undefined;
-    const reader = readerFrom(plan, toSeconds(claim(payload, config.endsClaim)), now);
+    const ends = toSeconds(claim(payload, config.endsClaim));
+    if (ends === undefined || ends > latestPlausibleEnd(now)) return undefined;
+    const reader = readerFrom(plan, ends, now);
     if (reader.kind === 'anonymous') return undefined;
     return { reader, subject: payload.sub!, issuedAt: payload.iat ?? 0, expiresAt: payload.exp! };
   } catch {

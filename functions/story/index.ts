@@ -1,41 +1,85 @@
 import type { Context } from 'hono';
-import { generateCookie, getCookie } from 'hono/cookie';
 import { decide, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
+import { COOKIES, HOOKS, hook, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
+import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
-import { METER_COOKIE, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
-import { meterNotice } from '../meter/notice.ts';
+import { loadManifest } from '../manifest/index.ts';
+import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
+import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
-
-/** Responses whose body depends on the reader's cookies. */
-const VARY = 'Cookie';
+import { cacheAs, personal, setCookie } from '../response/index.ts';
 
 /**
- * The meter cookie's value. A meter cookie whose value the cookie parser drops (odd characters)
- * still counts as a meter that does not verify, not as no meter.
+ * A story page. Free stories are files served as they are; locked ones are decided here in one
+ * pass: who the reader is (the session the middleware verified, and the meter, read and verified
+ * once), what they get (`decide`, the pure rule shared with the build), and the response (the
+ * full page or the teaser, with the new meter handed to the response layer to set).
  */
-function meterCookie(c: Context<AppEnv>): string | undefined {
-  const value = getCookie(c, METER_COOKIE);
-  if (value !== undefined) return value;
-  const sent = (c.req.header('Cookie') ?? '').split(';').some((pair) => pair.trim().startsWith(`${METER_COOKIE}=`));
-  return sent ? '' : undefined;
+export async function serveStory(c: Context<AppEnv>): Promise<Response> {
+  const path = new URL(c.req.url).pathname;
+  let entry: ManifestStory | undefined;
+  try {
+    entry = (await loadManifest(c.env.ASSETS, c.req.url)).get(path);
+  } catch (error) {
+    // Without the manifest nothing can be unlocked; the public file is the teaser or a free story.
+    console.error('paywall: manifest unavailable, serving public files only:', error);
+    return publicPageUnlessEmbargoed(c);
+  }
+  if (entry && isEmbargoed(entry, Date.now() / 1000)) return notFound(c);
+  if (!entry || entry.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
+  return serveLockedStory(c, entry);
+}
+
+/** Without the manifest, a story page's own publication time still keeps an embargoed story back. */
+async function publicPageUnlessEmbargoed(c: Context<AppEnv>): Promise<Response> {
+  const page = await c.env.ASSETS.fetch(c.req.raw);
+  if (page.status !== 200 || !page.headers.get('Content-Type')?.startsWith('text/html')) return page;
+  const html = await page.text();
+  const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
+  if (publishAt && Number(publishAt) > Date.now() / 1000) return notFound(c);
+  return new Response(html, page);
 }
 
 function defaultReason(story: ManifestStory): WallReason {
   return story.access === 'premium' ? 'premium' : 'limit';
 }
 
-async function decideFor(c: Context<AppEnv>, story: ManifestStory, now: Date): Promise<Decision> {
-  const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
-  const limit = settings.freeStoriesPerMonth;
-  // The meter matters only for a metered story and a reader who is not a subscriber; reading it
-  // only then keeps a broken meter secret from walling subscribers.
-  const meter: Meter =
-    story.access === 'metered' && reader.kind !== 'subscriber'
-      ? await readMeter(meterCookie(c), meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), limit)
-      : { kind: 'counted', read: [] };
-  return decide({ access: story.access, meterKey: story.meterKey, reader, meter, limit });
+/** The meter matters only for a metered story and a reader who is not a subscriber. */
+async function meterFor(c: Context<AppEnv>, story: ManifestStory, reader: Reader, now: Date): Promise<Meter> {
+  if (story.access !== 'metered' || reader.kind === 'subscriber') return { kind: 'counted', read: [] };
+  const token = meterCookieIn(c.req.header('Cookie'));
+  return readMeter(token, meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), settings.freeStoriesPerMonth);
+}
+
+/**
+ * Serves a locked story: the full text when the reader may read it, otherwise the teaser and the
+ * wall. Every failure on the way (keys, cookies, meter, the full-text asset) ends at the teaser.
+ */
+export async function serveLockedStory(c: Context<AppEnv>, story: ManifestStory): Promise<Response> {
+  const now = new Date();
+  personal(c);
+  let decision: Decision;
+  try {
+    const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
+    const meter = await meterFor(c, story, reader, now);
+    decision = decide({ access: story.access, meterKey: story.meterKey, reader, meter, limit: settings.freeStoriesPerMonth });
+  } catch (error) {
+    console.error(`paywall: deciding ${story.path} failed, serving the teaser:`, error);
+    decision = { serve: 'teaser', reason: defaultReason(story) };
+  }
+  // A HEAD request carries no story, so it must not spend one of the reader's free stories.
+  if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
+    return teaserResponse(c, story, 'limit');
+  }
+  if (decision.serve === 'teaser') return teaserResponse(c, story, decision.reason);
+  try {
+    return await fullResponse(c, story, decision, now);
+  } catch (error) {
+    console.error(`paywall: full text of ${story.path} failed, serving the teaser:`, error);
+    return teaserResponse(c, story, defaultReason(story));
+  }
 }
 
 function assetRequest(c: Context<AppEnv>, path: string): Request {
@@ -53,7 +97,11 @@ async function fullResponse(
   if (asset.status !== 200) throw new Error(`Full text of ${story.path} answered ${asset.status}`);
 
   const { metered } = decision;
-  const rewriter = new HTMLRewriter().on('[data-meter-notice]', {
+  // Signed before anything is promised, so a failure here still ends at the teaser, uncounted.
+  const meter = metered?.counted
+    ? await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecrets(c.env.METER_SECRET)[0]!)
+    : undefined;
+  const rewriter = new HTMLRewriter().on(hook(HOOKS.meterNotice), {
     element(element) {
       if (metered) {
         element.removeAttribute('hidden');
@@ -63,24 +111,9 @@ async function fullResponse(
       }
     },
   });
-  const response = rewriter.transform(
-    new Response(asset.body, {
-      status: 200,
-      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-store', Vary: VARY },
-    }),
-  );
-  if (metered?.counted) {
-    const meter = await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecrets(c.env.METER_SECRET)[0]!);
-    const cookie = generateCookie(METER_COOKIE, meter, {
-      maxAge: secondsUntilNextMonth(now, settings.timeZone),
-      path: '/',
-      httpOnly: true,
-      secure: true,
-      sameSite: 'Lax',
-    });
-    response.headers.append('Set-Cookie', cookie);
-  }
-  return response;
+  cacheAs(c, 'private');
+  if (meter) setCookie(c, COOKIES.meter, meter, secondsUntilNextMonth(now, settings.timeZone));
+  return rewriter.transform(new Response(asset.body, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
 }
 
 /** A validator for one teaser as one kind of reader sees it: the asset's own, plus the wall's reason. */
@@ -93,46 +126,19 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
   const asset = await c.env.ASSETS.fetch(assetRequest(c, story.path));
   if (asset.status !== 200) return safePage(503, 'This story is not available right now');
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
-  const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=0, must-revalidate', Vary: VARY });
+  cacheAs(c, 'revalidate');
+  const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8' });
   const etag = teaserEtag(asset, reason);
   if (etag) {
     headers.set('ETag', etag);
     const wanted = c.req.header('If-None-Match')?.split(',').map((tag) => tag.trim());
     if (wanted?.includes(etag) || wanted?.includes('*')) return new Response(null, { status: 304, headers });
   }
-  const rewriter = new HTMLRewriter().on('[data-wall-reason]', {
+  const rewriter = new HTMLRewriter().on(hook(HOOKS.wallReason), {
     element(element) {
-      if (element.getAttribute('data-wall-reason') === reason) element.removeAttribute('hidden');
+      if (element.getAttribute(HOOKS.wallReason) === reason) element.removeAttribute('hidden');
       else element.remove();
     },
   });
   return rewriter.transform(new Response(asset.body, { status: 200, headers }));
-}
-
-/**
- * Serves a locked story: the full text when the reader may read it, otherwise the teaser and the
- * wall. Every failure on the way (keys, cookies, meter, the full-text asset) ends at the teaser.
- */
-export async function serveLockedStory(c: Context<AppEnv>, story: ManifestStory): Promise<Response> {
-  const now = new Date();
-  let decision: Decision;
-  try {
-    decision = await decideFor(c, story, now);
-  } catch (error) {
-    console.error(`paywall: deciding ${story.path} failed, serving the teaser:`, error);
-    decision = { serve: 'teaser', reason: defaultReason(story) };
-  }
-  // A HEAD request carries no story, so it must not spend one of the reader's free stories.
-  if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
-    return teaserResponse(c, story, 'limit');
-  }
-  if (decision.serve === 'full') {
-    try {
-      return await fullResponse(c, story, decision, now);
-    } catch (error) {
-      console.error(`paywall: full text of ${story.path} failed, serving the teaser:`, error);
-      return teaserResponse(c, story, defaultReason(story));
-    }
-  }
-  return teaserResponse(c, story, decision.reason);
 }

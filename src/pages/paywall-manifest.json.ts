@@ -2,7 +2,8 @@
 // of its full text and when it is published. The edge refuses outside requests for this file.
 import { createHash } from 'node:crypto';
 import type { APIRoute } from 'astro';
-import { fullPathOf, type Manifest } from '../paywall/manifest.ts';
+import { fullPathOf } from '../paywall/contract.ts';
+import type { Manifest } from '../paywall/manifest.ts';
 import { allStories, isLocked } from '../site.ts';
 
 function meterKeyOf(id: string): string {

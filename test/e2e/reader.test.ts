@@ -290,8 +290,8 @@ describe('a subscriber', () => {
       expect(await cookieNames(context)).toContain('paywall_session');
 
       await page.goto('/account/');
-      expect(await page.locator('[data-account-email]').innerText()).toBe(subscriber.email);
-      expect(await page.locator('[data-account-status]').innerText()).toMatch(/^Active\. Renews on/);
+      expect(await page.locator('[data-account="email"]').innerText()).toBe(subscriber.email);
+      expect(await page.locator('[data-account="status"]').innerText()).toMatch(/^Active\. Renews on/);
       await page.getByRole('button', { name: 'Log out', exact: true }).click();
       await page.waitForURL('/');
       expect(await cookieNames(context)).not.toContain('paywall_session');
@@ -314,7 +314,7 @@ describe('a subscriber', () => {
       await expectLockedOut(page, story);
 
       await page.goto('/account/');
-      expect(await page.locator('[data-account-status]').innerText()).toMatch(/^Ended on/);
+      expect(await page.locator('[data-account="status"]').innerText()).toMatch(/^Ended on/);
       expect(await page.getByRole('link', { name: 'Renew your subscription' }).isVisible()).toBe(true);
     });
   });

@@ -1,7 +1,7 @@
 // Requests to the real Worker on the real build, inside workerd, following redirects as a
 // browser does. For the edge tests that send thousands of requests.
 import { env } from 'cloudflare:workers';
-import app from '../../functions/index.ts';
+import { app } from '../../functions/index.ts';
 import { textOf } from '../html.ts';
 
 export const ORIGIN = 'https://konkancourier.example';

@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:workers';
+import { COOKIES } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
-import app from '../../functions/index.ts';
+import { app } from '../../functions/index.ts';
 import type { Manifest } from '../../src/paywall/manifest.ts';
 import { assetsWith } from './assets.ts';
-import { SESSION_COOKIE, signSession } from '../../functions/session/index.ts';
+import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { ORIGIN } from './client.ts';
 
@@ -53,7 +54,7 @@ describe('embargo at the edge', () => {
       await sessionKeys(env),
       new Date(),
     );
-    const response = await app.request(`${ORIGIN}${premium}`, { headers: { Cookie: `${SESSION_COOKIE}=${token}` } }, await withPublishAt(free, later()));
+    const response = await app.request(`${ORIGIN}${premium}`, { headers: { Cookie: `${COOKIES.session}=${token}` } }, await withPublishAt(free, later()));
     expect(await response.text()).toContain('class="paywalled-part"');
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
   });

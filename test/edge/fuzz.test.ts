@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers';
+import { COOKIES } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import { METER_COOKIE, monthOf, signMeter } from '../../functions/meter/index.ts';
-import { SESSION_COOKIE, signSession } from '../../functions/session/index.ts';
+import { monthOf, signMeter } from '../../functions/meter/index.ts';
+import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
 
@@ -71,9 +72,9 @@ describe('fuzzed cookies', () => {
     };
 
     const cookieHeader = (): string => {
-      const pairs = [`${METER_COOKIE}=${random() < 0.5 ? meter : mutate(meter)}`];
+      const pairs = [`${COOKIES.meter}=${random() < 0.5 ? meter : mutate(meter)}`];
       const copies = 1 + Math.floor(random() * 3);
-      for (let copy = 0; copy < copies; copy++) pairs.push(`${SESSION_COOKIE}=${mutate(token)}`);
+      for (let copy = 0; copy < copies; copy++) pairs.push(`${COOKIES.session}=${mutate(token)}`);
       if (random() < 0.2) pairs.push(`${pick(ODD)}=${pick(ODD)}`);
       if (random() < 0.1) pairs.push(pick(ODD));
       return pairs.sort(() => random() - 0.5).join(pick(['; ', ';', ' ; ', ';;']));
@@ -96,7 +97,7 @@ describe('fuzzed cookies', () => {
       new Date(),
     );
     const story = lockedStories[0]!;
-    const answer = await request(story.path, { headers: { Cookie: `${SESSION_COOKIE}=${token}` } });
+    const answer = await request(story.path, { headers: { Cookie: `${COOKIES.session}=${token}` } });
     expect(leaksIn(answer.text, [story])).toEqual(story.lockedSentences);
   });
 });

@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:workers';
+import { COOKIES } from '../../src/paywall/contract.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import { METER_COOKIE, monthOf, signMeter } from '../../functions/meter/index.ts';
-import { SESSION_COOKIE, signSession } from '../../functions/session/index.ts';
+import { monthOf, signMeter } from '../../functions/meter/index.ts';
+import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
 
@@ -59,24 +60,24 @@ beforeAll(async () => {
     Twitterbot: 'Twitterbot/1.0',
   };
   personas.push(
-    { name: 'an anonymous reader with the allowance used', headers: {}, cookies: { [METER_COOKIE]: meter }, meter: true },
+    { name: 'an anonymous reader with the allowance used', headers: {}, cookies: { [COOKIES.meter]: meter }, meter: true },
     { name: 'a reader with no cookies (premium only)', headers: {}, cookies: {}, meter: false },
-    { name: 'a forged meter', headers: {}, cookies: { [METER_COOKIE]: `${meter.slice(0, -4)}AAAA` }, meter: true },
-    { name: 'a meter that is not a JWT', headers: {}, cookies: { [METER_COOKIE]: '{"m":"2026-11","r":[]}' }, meter: true },
-    ...Object.entries(crawlers).map(([name, agent]) => ({ name, headers: { 'User-Agent': agent }, cookies: { [METER_COOKIE]: meter }, meter: true })),
+    { name: 'a forged meter', headers: {}, cookies: { [COOKIES.meter]: `${meter.slice(0, -4)}AAAA` }, meter: true },
+    { name: 'a meter that is not a JWT', headers: {}, cookies: { [COOKIES.meter]: '{"m":"2026-11","r":[]}' }, meter: true },
+    ...Object.entries(crawlers).map(([name, agent]) => ({ name, headers: { 'User-Agent': agent }, cookies: { [COOKIES.meter]: meter }, meter: true })),
     ...['https://www.google.com/', 'https://news.google.com/', 'https://t.co/x', 'https://www.facebook.com/'].map((referer) => ({
       name: `Referer ${referer}`,
       headers: { Referer: referer },
-      cookies: { [METER_COOKIE]: meter },
+      cookies: { [COOKIES.meter]: meter },
       meter: true,
     })),
     {
       name: 'forged client addresses',
       headers: { 'X-Forwarded-For': '66.249.66.1', 'CF-Connecting-IP': '66.249.66.1', 'X-Real-IP': '66.249.66.1', Forwarded: 'for=66.249.66.1' },
-      cookies: { [METER_COOKIE]: meter },
+      cookies: { [COOKIES.meter]: meter },
       meter: true,
     },
-    ...Object.entries(tokens).map(([name, token]) => ({ name, headers: {}, cookies: { [SESSION_COOKIE]: token, [METER_COOKIE]: meter }, meter: true })),
+    ...Object.entries(tokens).map(([name, token]) => ({ name, headers: {}, cookies: { [COOKIES.session]: token, [COOKIES.meter]: meter }, meter: true })),
   );
 });
 
@@ -153,7 +154,7 @@ describe('no locked sentence reaches a reader who may not read it', () => {
     );
     for (const story of lockedStories) {
       for (const path of spellings(story.path).filter((spelling) => !/full|%66ull/i.test(spelling))) {
-        const answer = await request(path, { headers: { Cookie: cookie({ [SESSION_COOKIE]: token }) } });
+        const answer = await request(path, { headers: { Cookie: cookie({ [COOKIES.session]: token }) } });
         expect(leaksIn(answer.text, [story]), path).toEqual(story.lockedSentences);
       }
     }

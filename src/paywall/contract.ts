@@ -1,0 +1,80 @@
+/**
+ * The contract between the build and the edge: every name, path, selector and line of copy that
+ * the pages Astro writes and the Worker that serves them must spell the same. Both sides import
+ * it; neither spells these on its own, so a rename here cannot leave one side behind.
+ */
+
+/** Cookies the edge sets. Host-only, HTTPS-only, out of reach of scripts, Lax. */
+export const COOKIES = {
+  /** The signed session token (a JWT): who the reader is and what they subscribe to. */
+  session: 'paywall_session',
+  /** The signed meter: which metered stories this browser has read this month. */
+  meter: 'paywall_meter',
+  /** Binds a checkout to the browser that started it, for the return from the payment page. */
+  checkout: 'paywall_checkout',
+} as const;
+
+/** Where stories are published: `/stories/<slug>/`. */
+export const STORY_PREFIX = '/stories';
+
+/** Every path below this prefix holds locked text; only the edge may read it. */
+export const FULL_PREFIX = '/full';
+
+/** The build's list of stories, read by the edge; refused to every outside request. */
+export const MANIFEST_PATH = '/paywall-manifest.json';
+
+/** Pages the edge fills in or serves itself. */
+export const PAGES = {
+  login: '/login/',
+  account: '/account/',
+  subscribe: '/subscribe/',
+  checkoutReturn: '/subscribe/return/',
+  search: '/search/',
+  notFound: '/404.html',
+} as const;
+
+export function storyPath(slug: string): string {
+  return `${STORY_PREFIX}/${slug}/`;
+}
+
+export function fullPathOf(publicPath: string): string {
+  return `${FULL_PREFIX}${publicPath}`;
+}
+
+/**
+ * Attributes the build puts in pages for the edge's HTMLRewriter to find. In an Astro component,
+ * spread them: `<p {...{ [HOOKS.meterNotice]: '' }} hidden />`.
+ */
+export const HOOKS = {
+  /** The line above a metered story's full text that says how many free stories are left. */
+  meterNotice: 'data-meter-notice',
+  /** One wall message per reason (its value); the edge keeps the one that applies. */
+  wallReason: 'data-wall-reason',
+  /** A story card in a listing, holding its story's path, so the edge can hide it under embargo. */
+  storyCard: 'data-story',
+  /** The login form's error line. */
+  loginError: 'data-login-error',
+  /** The account page's fields, filled in per reader. */
+  accountField: 'data-account',
+} as const;
+
+/** The element that holds a story's locked part in its full page, named in its structured data. */
+export const LOCKED_PART_CLASS = 'paywalled-part';
+
+/**
+ * A story page's own copy of its publication time (seconds), in `<meta name=…>`, for the one case
+ * where the edge cannot read the manifest and must still keep an embargoed story back.
+ */
+export const PUBLISH_AT_META = 'paywall:publish-at';
+
+/** `[data-…]`, a CSS selector for a hook. */
+export function hook(name: (typeof HOOKS)[keyof typeof HOOKS], value?: string): string {
+  return value === undefined ? `[${name}]` : `[${name}="${value}"]`;
+}
+
+/** The line above a metered story that tells the reader how many free stories are left. */
+export function meterNotice(remaining: number, counted: boolean): string {
+  if (remaining > 0) return `You have ${remaining} free ${remaining === 1 ? 'story' : 'stories'} left this month.`;
+  if (counted) return 'This is your last free story this month. Subscribe to keep reading without limits.';
+  return 'You have used this month’s free stories. The ones you have opened stay free to reread.';
+}

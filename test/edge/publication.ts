@@ -1,0 +1,28 @@
+// What the Worker tests know of the publication under test: read from the build (the manifest)
+// and from content/, never from demo names or numbers, so the tests hold for any publication.
+import { env } from 'cloudflare:workers';
+import type { Access } from '../../src/paywall/access.ts';
+import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
+import type { Manifest, ManifestStory } from '../../src/paywall/manifest.ts';
+import { ORIGIN } from './client.ts';
+
+let manifest: Promise<Manifest> | undefined;
+
+/** The build's manifest, as the Worker reads it. */
+export function builtManifest(): Promise<Manifest> {
+  manifest ??= env.ASSETS.fetch(`${ORIGIN}${MANIFEST_PATH}`).then((response) => response.json<Manifest>());
+  return manifest;
+}
+
+/** Published stories of one access level, newest first as the build lists them. */
+export async function storiesWith(access: Access): Promise<ManifestStory[]> {
+  const now = Date.now() / 1000;
+  return (await builtManifest()).stories.filter((story) => story.access === access && story.publishAt <= now);
+}
+
+/** The first published story of an access level; fails the test with a clear message if there is none. */
+export async function storyWith(access: Access): Promise<ManifestStory> {
+  const [story] = await storiesWith(access);
+  if (!story) throw new Error(`The publication under test has no published ${access} story; add one to content/stories/`);
+  return story;
+}
