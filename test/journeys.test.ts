@@ -1,3 +1,4 @@
+import { plansFile } from '../src/paywall/plans.ts';
 import { describe, expect, it } from 'vitest';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories } from './content.ts';
@@ -18,7 +19,10 @@ const showsNone = (page: Page, story: (typeof stories)[number]) =>
 function expectWall(page: Page) {
   expect(page.status).toBe(200);
   for (const price of ['₹900', '₹2,700', '₹3,900', '₹300', '₹225', '₹162']) expect(page.text).toContain(price);
-  for (const plan of ['quarterly', 'essential', 'saver']) expect(page.html).toContain(`href="/subscribe/${plan}/"`);
+  for (const plan of plansFile.plans) {
+    expect(page.html).toContain(`data-plan="${plan.id}"`);
+    expect(page.html).toContain(`<input type="hidden" name="plan" value="${plan.id}">`);
+  }
   expect(page.text).toContain('Already a subscriber? Log in');
   expect(page.text).toContain('Every plan includes');
 }
