@@ -3,7 +3,7 @@
 // mistake goes nowhere and is never echoed back.
 
 export const PAYING_CARD = '4242424242424242';
-export const DECLINED_CARD = '4000000000000002';
+const DECLINED_CARD = '4000000000000002';
 
 export interface CardInput {
   name?: string | undefined;
@@ -18,6 +18,16 @@ export type CardField = 'name' | 'number' | 'expiry' | 'cvc';
 export type CardCheck =
   | { ok: true; last4: string; brand: 'visa'; expMonth: number; expYear: number; name: string }
   | { ok: false; field: CardField; message: string; declined: boolean };
+
+/** The email field of a payment form: something@somewhere.tld, as the hosted forms check it. */
+export function isEmailAddress(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text);
+}
+
+/** Razorpay's phone field: digits, maybe a leading + and spaces or dashes, 8 to 20 characters. */
+export function isPhoneNumber(text: string): boolean {
+  return /^\+?[0-9][0-9 -]{6,18}[0-9]$/.test(text);
+}
 
 export const DECLINED_MESSAGE = 'Your card was declined. Try another card; in test mode 4242 4242 4242 4242 pays.';
 
