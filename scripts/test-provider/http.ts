@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Bodies above this are refused, as the real APIs refuse them, before they are parsed. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 const DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES;
 
