@@ -58,7 +58,7 @@ function actionButton(account: Account, action: string, subscriptionId: string, 
 function subscriptionsTable(account: Account): Html {
   const rows = (account.provider === 'stripe' ? stripeRows(account) : razorpayRows(account)).reverse();
   if (!rows.length) return html`<p>No subscriptions yet.</p>`;
-  return html`<div class="table-scroll"><table>
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Subscriptions of ${maskKey(accountKey(account))}"><table>
 <thead><tr><th scope="col">Subscription</th><th scope="col">Customer</th><th scope="col">Plan</th><th scope="col">Status</th><th scope="col">Period ends</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows.map((row) => {
     const failing = account.failingRenewals.has(row.id);
@@ -93,7 +93,7 @@ function waitingPages(account: Account): Html {
 function deliveriesTable(account: Account): Html {
   const deliveries = account.deliveries.slice(-RECENT).reverse();
   if (!deliveries.length) return html`<p>No events yet.</p>`;
-  return html`<div class="table-scroll"><table>
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Deliveries of ${maskKey(accountKey(account))}"><table>
 <thead><tr><th scope="col">Event</th><th scope="col">Id</th><th scope="col">Delivery</th><th scope="col">Attempts</th></tr></thead>
 <tbody>${deliveries.map(
     (delivery) => html`<tr><td>${delivery.type}</td><td><code>${delivery.eventId}</code></td><td>${delivery.state}</td>

@@ -57,8 +57,11 @@ const STYLE = `
   table { border-collapse: collapse; width: 100%; background: #fff; font-size: .9rem; }
   th, td { text-align: left; vertical-align: top; padding: .45rem .5rem; border-bottom: 1px solid #e1e4e8; }
   td form { display: inline; } td button { padding: .3rem .6rem; font-size: .85rem; margin: 0 .25rem .25rem 0; }
-  code { font-size: .85em; word-break: break-all; }
+  code { font-size: .85em; overflow-wrap: anywhere; }
+  td code { white-space: nowrap; }
+  li a { overflow-wrap: anywhere; }
   .card { background: #fff; border: 1px solid #d5d9de; border-radius: .5rem; padding: 1rem; margin: 0 0 1rem; }
+  .card > h2:first-child { margin-top: 0; }
   .table-scroll { overflow-x: auto; }
 `;
 
@@ -74,7 +77,7 @@ export function page(title: string, body: Html, options: { wide?: boolean } = {}
 <style>${STYLE}</style>
 </head>
 <body>
-<p class="banner" role="note"><strong>Test mode.</strong> This is a local test-mode payment provider on this machine. No money moves, and nothing is sent to Stripe or Razorpay.</p>
+<header><p class="banner"><strong>Test mode.</strong> This is a local test-mode payment provider on this machine. No money moves, and nothing is sent to Stripe or Razorpay.</p></header>
 <main${options.wide ? ' class="wide"' : ''}>
 ${body.text}
 </main>
@@ -114,7 +117,7 @@ export function cardFields(name: string | undefined, problem: FormProblem | unde
   return html`<fieldset>
 <legend>Card</legend>
 ${input({ name: 'name', label: 'Name on card', value: name, autocomplete: 'cc-name', problemField: 'name' }, problem)}
-${input({ name: 'number', label: 'Card number', autocomplete: 'cc-number', inputmode: 'numeric', placeholder: '4242 4242 4242 4242', problemField: 'number' }, problem)}
+${input({ name: 'number', label: 'Card number', autocomplete: 'cc-number', inputmode: 'numeric', placeholder: '1234 1234 1234 1234', problemField: 'number' }, problem)}
 <div class="pair">
 <div>${input({ name: 'expiry', label: 'Expiry (MM / YY)', autocomplete: 'cc-exp', inputmode: 'numeric', placeholder: 'MM / YY', problemField: 'expiry' }, problem)}</div>
 <div>${input({ name: 'cvc', label: 'CVC', autocomplete: 'cc-csc', inputmode: 'numeric', placeholder: '123', problemField: 'cvc' }, problem)}</div>
