@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeInterval } from './billing-cycle.ts';
 import type { CardInput } from './cards.ts';
-import { matchPath, readBody, redirect, sendHtml } from './http.ts';
+import { BodyTooLargeError, matchPath, readBody, redirect, sendHtml } from './http.ts';
 import { formatMoney } from './money.ts';
 import type { FormProblem } from './pages.ts';
 import { cardFields, formatDate, html, input, page, problemAlert } from './pages.ts';
@@ -241,6 +241,16 @@ const notFound = (res: ServerResponse): void => closedPage(res, 404, 'Page not f
 
 /** Serves /c/pay/:id, /rzp/i/:id and /p/session/:id…; true if the path was one of them. */
 export async function handleHostedPage(context: ProviderContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  try {
+    return await servePage(context, req, res, url);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    closedPage(res, 413, 'Form too large', 'That form was larger than any payment form can be. Go back and try again.');
+    return true;
+  }
+}
+
+async function servePage(context: ProviderContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const checkout = matchPath('/c/pay/:id', url.pathname);
   if (checkout) {
     const account = context.accounts.pageOwner(checkout['id'] ?? '');

@@ -55,8 +55,18 @@ function isRazorpayCall(req: IncomingMessage, url: URL): boolean {
   return /^\/v1\/(plans|payments)(\/|$)/.test(url.pathname) || /^\/v1\/subscriptions\/[^/]+\/cancel$/.test(url.pathname);
 }
 
+/** The request's path and query. Only those are used: a `//host` path must not become a host. */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '/';
+  const candidate = `http://provider.invalid${target.startsWith('/') ? target : `/${target}`}`;
+  return URL.canParse(candidate) ? new URL(candidate) : undefined;
+}
+
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {
   const host = options.host ?? '127.0.0.1';
+  if (options.retryBaseMs !== undefined && !(Number.isFinite(options.retryBaseMs) && options.retryBaseMs >= 0)) {
+    throw new Error(`startTestProvider: retryBaseMs must be a number of milliseconds ≥ 0, not ${options.retryBaseMs}.`);
+  }
   const log = options.log ?? console.log;
   const accounts = new Accounts();
   for (const [index, account] of (options.accounts ?? []).entries()) {
@@ -68,8 +78,10 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   const context: ProviderContext = { accounts, webhooks, baseUrl: '', log };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', context.baseUrl);
-    if (url.pathname.startsWith('/v1/')) {
+    const url = requestUrl(req);
+    if (!url) {
+      send(res, 400, 'Bad request: the request target is not a path.\n', { 'Content-Type': 'text/plain; charset=utf-8' });
+    } else if (url.pathname.startsWith('/v1/')) {
       if (isRazorpayCall(req, url)) await handleRazorpayRequest(context, req, res, url, stopping.signal);
       else await handleStripeRequest(context, req, res, url, stopping.signal);
     } else if (url.pathname === '/_control' || url.pathname.startsWith('/_control/')) {

@@ -155,6 +155,31 @@ describe('bad input to the controls and pages', () => {
     expect(root.headers.get('location')).toBe('/_control/');
   });
 
+  it('refuses an oversized form on a hosted page with a 413 page', async () => {
+    const stripe = stripeClient(provider, uniqueKey('sk_test_'));
+    const price = await stripe.prices.create({ currency: 'inr', unit_amount: 100, recurring: { interval: 'month' }, product_data: { name: 'x' } });
+    const session = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: price.id, quantity: 1 }] });
+    const result = await call(new URL(session.url ?? '').pathname, { method: 'POST', headers: FORM, body: `email=${HUGE}` });
+    expect(result.status).toBe(413);
+    expect(result.text).toContain('No money moves');
+  });
+
+  it('treats a request target that is not a plain path as a bad request, never as a host', async () => {
+    const { request } = await import('node:http');
+    for (const target of ['//', '//evil.example/_control/', '/\\x']) {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: provider.port, path: target }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status, target).toBeGreaterThanOrEqual(400);
+      expect(status, target).toBeLessThan(500);
+    }
+  });
+
   it('never answers random bytes with a 5xx', async () => {
     const stripeKey = uniqueKey('sk_test_');
     const paths = ['/v1/customers', '/v1/prices', '/v1/checkout/sessions', '/v1/refunds', '/v1/billing_portal/sessions', '/v1/plans', '/v1/subscriptions', '/_control/faults', '/_control/accounts', '/c/pay/x'];

@@ -188,6 +188,8 @@ export function payCheckout(context: ProviderContext, account: StripeAccount, re
 
   session.status = 'complete';
   session.payment_status = 'paid';
+  // Stripe shows the URL only while the session is open.
+  session.url = null;
   session.customer = customer.id;
   session.customer_details = { address: null, business_name: null, email, individual_name: null, name: card.name, phone: null, tax_exempt: 'none', tax_ids: [] };
   session.subscription = subscription.id;
@@ -202,6 +204,7 @@ export function payCheckout(context: ProviderContext, account: StripeAccount, re
 export function expireCheckout(context: ProviderContext, account: StripeAccount, record: CheckoutRecord, request: RequestRef): CheckoutSession {
   if (record.session.status !== 'open') throw new TransitionError(`Only Checkout Sessions with a status in ["open"] can be expired; ${record.session.id} is ${record.session.status}.`);
   record.session.status = 'expired';
+  record.session.url = null;
   publish(context, account, [recordEvent(account, 'checkout.session.expired', record.session, request)]);
   return record.session;
 }

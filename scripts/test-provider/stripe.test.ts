@@ -69,7 +69,7 @@ describe('Stripe Checkout', () => {
     expect(response.headers.get('location')).toBe(`https://news.example/welcome?session=${session.id}`);
 
     const paid = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'customer'] });
-    expect(paid).toMatchObject({ status: 'complete', payment_status: 'paid', client_reference_id: 'reader-42', metadata: { plan: 'yearly' }, customer_details: { email: 'asha@example.com', name: 'Asha Rao' } });
+    expect(paid).toMatchObject({ status: 'complete', payment_status: 'paid', url: null, client_reference_id: 'reader-42', metadata: { plan: 'yearly' }, customer_details: { email: 'asha@example.com', name: 'Asha Rao' } });
     const customer = paid.customer as Stripe.Customer;
     const subscription = paid.subscription as Stripe.Subscription;
     expect(customer).toMatchObject({ object: 'customer', email: 'asha@example.com' });
