@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 import { sourceStories } from './test/content.ts';
 import { builtFiles } from './test/dist.ts';
 import { existsSync } from 'node:fs';
+import { freePort } from './scripts/local-site.ts';
+import { TEST_PROVIDER_PORT } from './test/payments-provider.ts';
 
 // Miniflare would look up Cloudflare's request metadata (Request.cf) online; the tests never need it.
 process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
@@ -24,7 +26,17 @@ export const TEST_SECRETS = {
   }),
   SESSION_SECRETS: 'test-1:worker-tests-session-secret-0123456789abcdef,test-old:worker-tests-old-session-secret-0123456789',
   METER_SECRET: 'worker-tests-meter-secret-0123456789abcdefghij',
+  SIGNING_SECRET: 'worker-tests-signing-secret-0123456789abcdefgh',
+  STRIPE_SECRET_KEY: 'sk_test_workertests',
+  STRIPE_WEBHOOK_SECRET: 'whsec_workertests',
+  RAZORPAY_KEY_ID: 'rzp_test_workertests',
+  RAZORPAY_KEY_SECRET: 'worker-tests-razorpay-key-secret',
+  RAZORPAY_WEBHOOK_SECRET: 'worker-tests-razorpay-webhook-secret',
 };
+
+// The Worker tests pay through the local test-mode provider, started in Node on this port.
+const providerPort = Number((process.env[TEST_PROVIDER_PORT] ??= String(await freePort())));
+const providerUrl = `http://127.0.0.1:${providerPort}`;
 
 export default defineConfig({
   test: {
@@ -39,8 +51,12 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              // An empty database for the migration tests to migrate step by step.
+              d1Databases: { MIGRATION_TEST_DB: 'migration-test' },
               bindings: {
                 ...TEST_SECRETS,
+                STRIPE_API_URL: providerUrl,
+                RAZORPAY_API_URL: providerUrl,
                 TEST_MIGRATIONS: await readD1Migrations('migrations'),
                 // What the edge tests check against, read in Node: the stories' locked sentences
                 // straight from content/, and every file the build wrote.
@@ -54,6 +70,7 @@ export default defineConfig({
           name: 'worker',
           include: ['functions/**/*.test.ts', 'test/edge/**/*.test.ts'],
           setupFiles: ['functions/test-setup.ts'],
+          globalSetup: ['test/payments-provider.ts'],
           testTimeout: 60_000,
         },
       },

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { PAGES, STORY_PREFIX } from '../src/paywall/contract.ts';
 import { accounts } from './accounts/index.ts';
+import { payments } from './payments/index.ts';
+import { testModeBanner } from './payments/test-mode.ts';
 import { hideEmbargoedCards } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
 import { safePage } from './pages/index.ts';
@@ -17,6 +19,7 @@ export const app = new Hono<AppEnv>();
 // Outermost: every response, error pages included, leaves through the one layer that decides
 // its cookies, caching and security headers.
 app.use('*', finish);
+app.use('*', testModeBanner);
 app.use('*', hideEmbargoedCards);
 
 // The full-text pages and the manifest are files in the assets, but only the edge reads them.
@@ -33,7 +36,9 @@ app.on(['GET', 'HEAD'], '*', async (c, next) => {
   return c.redirect(`${canonical}${url.search}`, 301);
 });
 
-for (const path of [`${STORY_PREFIX}/*`, PAGES.login, PAGES.account, '/logout/*']) app.use(path, session);
+for (const path of [`${STORY_PREFIX}/*`, PAGES.login, `${PAGES.account}*`, '/logout/*', PAGES.subscribe, PAGES.checkoutReturn]) {
+  app.use(path, session);
+}
 
 app.get(`${STORY_PREFIX}/*`, serveStory);
 
@@ -45,6 +50,7 @@ app.get('/.well-known/jwks.json', async (c) => {
 });
 
 app.route('/', accounts);
+app.route('/', payments);
 
 app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
 

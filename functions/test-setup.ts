@@ -8,6 +8,7 @@ declare global {
       TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
       TEST_STORIES: import('../test/story.ts').SourceStory[];
       TEST_BUILT_FILES: string[];
+      MIGRATION_TEST_DB: D1Database;
     }
   }
 }

@@ -1,12 +1,16 @@
 // Starts the site as `npm start` serves it: `wrangler dev` running the Worker in front of the
-// built pages (dist/), on a free port, with its own freshly seeded local D1 in a temporary folder.
-// The journey tests (test/server.ts), the browser tests (test/e2e/) and the page benchmark
-// (scripts/bench-pages.ts) share it.
+// built pages (dist/), with the local test-mode payment provider beside it, both pointed at each
+// other. By default on free ports with a freshly seeded local D1 in a temporary folder: the
+// journey tests (test/server.ts), the browser tests (test/e2e/) and the benchmarks share that.
+// `npm start` (scripts/start.ts) uses it on a fixed port with the project's own local D1.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { settings } from '../src/paywall/settings.ts';
+import { startTestProvider, type TestAccount, type TestProvider } from './test-provider/index.ts';
 
 /** The machine's Chromium (Debian's package; no browser is ever downloaded), for tests and benchmarks. */
 export const CHROMIUM_PATH = process.env['CHROME_PATH'] || '/usr/bin/chromium';
@@ -25,7 +29,9 @@ export const CHROMIUM_ARGS = [
 export interface LocalSite {
   /** Where the site answers, e.g. `http://127.0.0.1:41234`. */
   url: string;
-  /** Stops wrangler and removes the temporary database. */
+  /** The local test-mode payment provider the site pays through, unless it was turned off. */
+  provider?: TestProvider;
+  /** Stops wrangler and the provider, and removes a temporary database. */
   stop(): Promise<void>;
 }
 
@@ -34,6 +40,37 @@ export interface LocalSiteOptions {
   vars?: Record<string, string>;
   /** Prefix of the temporary folder that holds the local D1. */
   name?: string;
+  /** A fixed port instead of a free one. */
+  port?: number;
+  /** Keep the local D1 here (already migrated and seeded) instead of a fresh temporary one. */
+  persistTo?: string;
+  /** Run the local test-mode payment provider and point the Worker at it (default true). */
+  testProvider?: boolean;
+  /** Print wrangler's output as it comes, as `npm start` does. */
+  echo?: boolean;
+  /** Webhook retry backoff of the provider, in ms. */
+  retryBaseMs?: number;
+}
+
+/** The site's payment keys from .dev.vars, as the provider must know them to sign and check. */
+function providerAccounts(secrets: Record<string, string | undefined>, siteUrl: string): TestAccount[] {
+  const required = (name: string) => {
+    const value = secrets[name];
+    if (!value) throw new Error(`${name} is missing from .dev.vars; run \`npm run setup\` to add it`);
+    return value;
+  };
+  const webhook = (provider: string) => `${siteUrl}/payments/webhooks/${provider}`;
+  return settings.payments.provider === 'stripe'
+    ? [{ provider: 'stripe', secretKey: required('STRIPE_SECRET_KEY'), webhookSecret: required('STRIPE_WEBHOOK_SECRET'), webhookUrl: webhook('stripe') }]
+    : [
+        {
+          provider: 'razorpay',
+          keyId: required('RAZORPAY_KEY_ID'),
+          keySecret: required('RAZORPAY_KEY_SECRET'),
+          webhookSecret: required('RAZORPAY_WEBHOOK_SECRET'),
+          webhookUrl: webhook('razorpay'),
+        },
+      ];
 }
 
 export function freePort(): Promise<number> {
@@ -81,16 +118,39 @@ function stopped(child: ChildProcess): Promise<void> {
 export async function startLocalSite(options: LocalSiteOptions = {}): Promise<LocalSite> {
   if (!existsSync('dist/paywall-manifest.json')) throw new Error('Build the site first: npm run build');
   if (!existsSync('.dev.vars')) throw new Error('Create local secrets first: npm run setup');
-  const state = mkdtempSync(join(tmpdir(), `${options.name ?? 'konkan-site'}-`));
-  const remove = () => rmSync(state, { recursive: true, force: true });
-  try {
-    execFileSync(process.execPath, ['scripts/seed-local.ts', '--persist-to', state], { stdio: 'pipe' });
-  } catch (error) {
-    remove();
-    throw error;
+  const temporary = options.persistTo === undefined;
+  const state = options.persistTo ?? mkdtempSync(join(tmpdir(), `${options.name ?? 'presswall-site'}-`));
+  const remove = () => {
+    if (temporary) rmSync(state, { recursive: true, force: true });
+  };
+  if (temporary) {
+    try {
+      execFileSync(process.execPath, ['scripts/seed-local.ts', '--persist-to', state], { stdio: 'pipe' });
+    } catch (error) {
+      remove();
+      throw error;
+    }
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let provider: TestProvider | undefined;
+  const vars = { ...options.vars };
+  if (options.testProvider !== false) {
+    try {
+      provider = await startTestProvider({
+        accounts: providerAccounts(parseEnv(readFileSync('.dev.vars', 'utf8')), url),
+        ...(options.retryBaseMs ? { retryBaseMs: options.retryBaseMs } : {}),
+        log: options.echo ? (line) => console.log(`[test provider] ${line}`) : () => {},
+      });
+    } catch (error) {
+      remove();
+      throw error;
+    }
+    vars['STRIPE_API_URL'] = provider.url;
+    vars['RAZORPAY_API_URL'] = provider.url;
+  }
+
   const log: string[] = [];
   const child = spawn(
     process.execPath,
@@ -104,12 +164,17 @@ export async function startLocalSite(options: LocalSiteOptions = {}): Promise<Lo
       '--persist-to',
       state,
       '--show-interactive-dev-session=false',
-      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ],
     // Its own process group, so stopping it also stops workerd.
     { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }, detached: true },
   );
+  if (options.echo) {
+    child.stdout?.pipe(process.stdout);
+    child.stderr?.pipe(process.stderr);
+  }
   const stop = async () => {
+    await provider?.stop();
     if (child.pid && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -126,5 +191,5 @@ export async function startLocalSite(options: LocalSiteOptions = {}): Promise<Lo
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, stop };
+  return { url, ...(provider ? { provider } : {}), stop };
 }

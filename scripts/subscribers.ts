@@ -63,8 +63,11 @@ export async function addSubscriber(
     statements.push(`UPDATE accounts SET password_hash = ${sql(await hashPassword(password))} WHERE id = ${sql(id)}`);
   }
   statements.push(
-    `INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (${sql(id)}, ${sql(plan)}, 'active', ${until})
-     ON CONFLICT (account_id) DO UPDATE SET plan = excluded.plan, status = 'active', current_period_end = excluded.current_period_end`,
+    // A subscription set up by hand: no provider bills it, and it simply runs until `until`.
+    `INSERT INTO subscriptions (account_id, plan, status, current_period_end, updated_at) VALUES (${sql(id)}, ${sql(plan)}, 'active', ${until}, ${now()})
+     ON CONFLICT (account_id) DO UPDATE SET plan = excluded.plan, status = 'active', current_period_end = excluded.current_period_end,
+       past_due_since = NULL, cancel_at_period_end = 0, cancel_sent_at = NULL, provider = NULL, provider_subscription_id = NULL,
+       notice = NULL, updated_at = excluded.updated_at`,
   );
   query(target, statements.join(';\n'));
   return { created: !existing.length, ...(generatedPassword ? { generatedPassword } : {}) };
@@ -94,12 +97,20 @@ function accountId(target: Target, email: string): string {
   return row.id;
 }
 
-/** Ends the subscription now and logs the account out everywhere. */
+/**
+ * Ends a subscription set up by hand now and logs the account out everywhere. One a payment
+ * provider bills must be cancelled there (or from the reader's account page): ending it only here
+ * would leave the provider charging the card.
+ */
 export function cancelSubscriber(target: Target, email: string): void {
   const id = accountId(target, email);
+  const [billed] = query<{ provider: string }>(target, `SELECT provider FROM subscriptions WHERE account_id = ${sql(id)} AND provider IS NOT NULL`);
+  if (billed) {
+    throw new AdminError(`${email} is billed by ${billed.provider}. Cancel the subscription in ${billed.provider}'s dashboard; its webhook ends it here.`);
+  }
   query(
     target,
-    `UPDATE subscriptions SET status = 'cancelled', current_period_end = MIN(current_period_end, ${now()}) WHERE account_id = ${sql(id)};
+    `UPDATE subscriptions SET status = 'ended', current_period_end = MIN(current_period_end, ${now()}) WHERE account_id = ${sql(id)};
      DELETE FROM sessions WHERE account_id = ${sql(id)}`,
   );
 }

@@ -34,7 +34,7 @@ describe('a subscriber with an account', () => {
     const account = await reader.get('/account/');
     expect(account.text).toContain(subscriber.email);
     expect(account.text).toContain('Smart Essential');
-    expect(account.text).toMatch(/Active\. Renews on/);
+    expect(account.text).toMatch(/Active until/);
 
     const home = await reader.post('/logout/', {});
     expect(home.status).toBe(200);

@@ -110,7 +110,7 @@ describe('refused logins write nothing and set no cookie', () => {
     ['an overlong email', () => logIn({ email: `${'a'.repeat(300)}@example.com` }), 400, 'longer than any email address'],
     ['an overlong password', () => logIn({ password: 'x'.repeat(2000) }), 400, 'longer than any email address'],
     ['something that is not an email', () => logIn({ email: 'not-an-email' }), 400, 'does not look like an email address'],
-    ['a JSON body', () => app.request(`${origin}/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify({ email, password }) }, env), 415, 'login page'],
+    ['a JSON body', () => app.request(`${origin}/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify({ email, password }) }, env), 415, 'from our own page'],
     ['a huge body', () => logIn({ password: 'x'.repeat(20_000) }), 413, 'larger than ours'],
     ['no Origin', () => logIn({}, { Origin: '' }), 403, 'our own pages'],
     ['a foreign Origin', () => logIn({}, { Origin: 'https://evil.example' }), 403, 'our own pages'],
@@ -189,7 +189,7 @@ describe('the account page', () => {
     const html = await (await get('/account/', cookieFrom(await logIn()))).text();
     expect(html).toContain(`<dd data-account="email">${email}</dd>`);
     expect(html).toContain('<dd data-account="plan">Smart Essential</dd>');
-    expect(html).toMatch(/<dd data-account="status">Active\. Renews on \d{1,2} \w+ \d{4}\.<\/dd>/);
+    expect(html).toMatch(/<dd data-account="status">Active until \d{1,2} \w+ \d{4}\.<\/dd>/);
   });
 });
 
@@ -332,7 +332,7 @@ describe('renewal', () => {
       await sessionKeys(env),
       new Date((now() - 1900) * 1000),
     );
-    await env.DB.prepare("UPDATE subscriptions SET status = 'cancelled', current_period_end = ? WHERE account_id = ?").bind(now() - 1, lapsedId).run();
+    await env.DB.prepare("UPDATE subscriptions SET status = 'ended', current_period_end = ? WHERE account_id = ?").bind(now() - 1, lapsedId).run();
     const response = await get(premium, `${COOKIES.session}=${token}`);
     const html = await response.text();
     expect(html).not.toContain('class="paywalled-part"');

@@ -14,6 +14,11 @@
  */
 
 const SCHEME = 'pbkdf2-sha256';
+
+/** Longer than any passphrase; refused before any hashing work. */
+export const MAX_PASSWORD_LENGTH = 1024;
+/** NIST SP 800-63B asks for at least 8; 10 keeps guessable ones out without a composition rule. */
+export const MIN_PASSWORD_LENGTH = 10;
 export const ROUNDS = 6;
 export const ITERATIONS_PER_ROUND = 100_000;
 /** The most a single WebCrypto PBKDF2 call may do on Cloudflare. */

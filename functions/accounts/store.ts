@@ -1,32 +1,43 @@
-/** Accounts, subscriptions and sessions in D1. Times are seconds since the epoch. */
+import type { Entitlement } from '../../src/paywall/entitlement.ts';
+import type { PaymentProviderName } from '../../src/paywall/settings.ts';
 
+/** Accounts, subscriptions and sessions in D1. Times are seconds since the epoch. */
 export interface Account {
   id: string;
   email: string;
-  password_hash: string;
+  /** NULL until the reader sets a password (accounts made by a purchase start without one). */
+  password_hash: string | null;
 }
 
-export interface Subscription {
+export interface Subscription extends Entitlement {
   plan: string;
-  status: 'active' | 'cancelled';
-  current_period_end: number;
+  cancel_at_period_end: 0 | 1;
+  cancel_sent_at: number | null;
+  provider: PaymentProviderName | null;
+  provider_subscription_id: string | null;
+  last_payment_at: number | null;
+  last_payment_amount: number | null;
+  last_payment_currency: string | null;
+  notice: string | null;
 }
 
 export interface SessionRecord extends Subscription {
   account_id: string;
   email: string;
+  has_password: 0 | 1;
   expires_at: number;
 }
+
+const SUBSCRIPTION_COLUMNS = `sub.plan, sub.status, sub.current_period_end, sub.past_due_since, sub.cancel_at_period_end,
+  sub.cancel_sent_at, sub.provider, sub.provider_subscription_id, sub.last_payment_at, sub.last_payment_amount,
+  sub.last_payment_currency, sub.notice`;
 
 export function findAccount(db: D1Database, email: string): Promise<Account | null> {
   return db.prepare('SELECT id, email, password_hash FROM accounts WHERE email = ?').bind(email).first<Account>();
 }
 
 export function subscriptionOf(db: D1Database, accountId: string): Promise<Subscription | null> {
-  return db
-    .prepare('SELECT plan, status, current_period_end FROM subscriptions WHERE account_id = ?')
-    .bind(accountId)
-    .first<Subscription>();
+  return db.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions sub WHERE sub.account_id = ?`).bind(accountId).first<Subscription>();
 }
 
 export function updatePasswordHash(db: D1Database, accountId: string, hash: string): Promise<D1Result> {
@@ -46,7 +57,7 @@ export async function createSession(db: D1Database, accountId: string, now: numb
 export function findSession(db: D1Database, sessionId: string, now: number): Promise<SessionRecord | null> {
   return db
     .prepare(
-      `SELECT s.account_id, a.email, s.expires_at, sub.plan, sub.status, sub.current_period_end
+      `SELECT s.account_id, a.email, a.password_hash IS NOT NULL AS has_password, s.expires_at, ${SUBSCRIPTION_COLUMNS}
          FROM sessions s
          JOIN accounts a ON a.id = s.account_id
          JOIN subscriptions sub ON sub.account_id = s.account_id

@@ -1,6 +1,6 @@
 import { settings } from '../../src/paywall/settings.ts';
 
-export type SafeStatus = 400 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
+export type SafeStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { generateCookie } from 'hono/cookie';
 import { COOKIES, PAGES } from '../../src/paywall/contract.ts';
 import type { AppEnv } from '../env.ts';
+import { hostedPageOrigins } from '../payments/providers.ts';
 import { contentSecurityPolicy } from '../security/index.ts';
 
 /**
@@ -146,7 +147,7 @@ export function isHtml(headers: Headers): boolean {
 }
 
 /** The response as it leaves the Worker: the handler's body and status, with the headers decided here. */
-export function finalResponse(request: Request, upstream: Response, outcome: Outcome, identityProviderCookie?: string): Response {
+export function finalResponse(request: Request, upstream: Response, outcome: Outcome, env: Partial<Env> = {}): Response {
   const response = new Response(upstream.body, upstream);
   const { headers } = response;
   const url = new URL(request.url);
@@ -154,7 +155,7 @@ export function finalResponse(request: Request, upstream: Response, outcome: Out
 
   headers.delete('Set-Cookie');
   const failed = response.status >= 500;
-  const cookies = failed ? [] : cookiesFor(outcome, identityProviderCookie);
+  const cookies = failed ? [] : cookiesFor(outcome, env.IDP_COOKIE);
   for (const value of cookies) headers.append('Set-Cookie', value);
 
   const caching = cookies.length > 0 || outcome.secretUrl ? 'private' : outcome.caching;
@@ -165,13 +166,21 @@ export function finalResponse(request: Request, upstream: Response, outcome: Out
   headers.set('X-Content-Type-Options', 'nosniff');
   if (url.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
   if (html) {
-    headers.set('Content-Security-Policy', contentSecurityPolicy(url.pathname === PAGES.search ? 'search' : 'page'));
+    headers.set('Content-Security-Policy', contentSecurityPolicy(url.pathname === PAGES.search ? 'search' : 'page', formTargetsOf(env)));
     headers.set('X-Frame-Options', 'DENY');
   }
   if (html || outcome.secretUrl) {
     headers.set('Referrer-Policy', outcome.secretUrl ? 'no-referrer' : 'strict-origin-when-cross-origin');
   }
   return response;
+}
+
+function formTargetsOf(env: Partial<Env>): string[] {
+  try {
+    return hostedPageOrigins(env as Env);
+  } catch {
+    return [];
+  }
 }
 
 /** Pages are sent whole: a byte range could start inside text the edge rewrites or removes. */
@@ -204,7 +213,7 @@ export const finish: MiddlewareHandler<AppEnv> = async (c, next) => {
     console.error(`paywall: ${new URL(c.req.url).pathname} answered a byte range of a page; refusing it`);
     response = new Response(null, { status: 416 });
   }
-  const final = finalResponse(c.req.raw, response, c.get('outcome'), c.env.IDP_COOKIE);
+  const final = finalResponse(c.req.raw, response, c.get('outcome'), c.env);
   // Hono's setter lays the old response's headers over a new one; clear it first.
   c.res = undefined;
   c.res = final;

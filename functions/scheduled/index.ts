@@ -1,4 +1,5 @@
 import { WINDOW_SECONDS } from '../accounts/throttle.ts';
+import { sendDueCancellations } from '../payments/cancellations.ts';
 
 /**
  * The hourly clean-up (a cron trigger in wrangler.toml): sessions whose login has run out, and
@@ -13,7 +14,11 @@ export async function purgeExpired(db: D1Database, now: number): Promise<{ sessi
   return { sessions: sessions!.meta.changes, loginFailures: failures!.meta.changes };
 }
 
+/** Runs every hour: the clean-up, and cancellations that are due to reach a payment provider. */
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
-  const purged = await purgeExpired(env.DB, Math.floor(Date.now() / 1000));
+  const now = Math.floor(Date.now() / 1000);
+  const purged = await purgeExpired(env.DB, now);
   console.log(`paywall: purged ${purged.sessions} expired sessions and ${purged.loginFailures} stale login-failure counters`);
+  const sent = await sendDueCancellations(env, now);
+  if (sent) console.log(`payments: passed on ${sent} cancellations due at the end of their period`);
 }

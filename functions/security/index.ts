@@ -20,8 +20,13 @@ const PAGE_POLICY = [
 /** Pagefind's search runs WebAssembly, which the search page alone needs. */
 const SEARCH_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
 
-export function contentSecurityPolicy(page: 'page' | 'search'): string {
-  return page === 'search' ? SEARCH_POLICY : PAGE_POLICY;
+/**
+ * The policy for a page. `formTargets` are the payment provider's hosted pages: a form that starts
+ * a checkout is answered with a redirect there, and browsers hold that redirect to form-action.
+ */
+export function contentSecurityPolicy(page: 'page' | 'search', formTargets: readonly string[] = []): string {
+  const policy = page === 'search' ? SEARCH_POLICY : PAGE_POLICY;
+  return formTargets.length ? policy.replace("form-action 'self'", `form-action 'self' ${formTargets.join(' ')}`) : policy;
 }
 
 /**

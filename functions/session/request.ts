@@ -4,9 +4,9 @@ import { COOKIES } from '../../src/paywall/contract.ts';
 import type { AppEnv } from '../env.ts';
 import { findSession } from '../accounts/store.ts';
 import { renewSession } from '../response/index.ts';
-import { renewableSessionId, signSession, verifySession, type Session } from './index.ts';
+import { renewableSessionId, verifySession, type Session } from './index.ts';
+import { tokenFor } from './issue.ts';
 import { sessionKeys, type SessionKeys } from './keys.ts';
-import { tokenLifetime } from './lifetime.ts';
 import { providerConfig, verifyProviderToken } from './provider.ts';
 
 interface Resolved {
@@ -21,23 +21,11 @@ function pastHalfLife(session: Session, now: number): boolean {
 
 /** A fresh token from the session's row in D1, or the end of the cookie if the session is gone. */
 async function renew(env: Env, sessionId: string, keys: SessionKeys, now: Date): Promise<Resolved> {
-  const seconds = Math.floor(now.getTime() / 1000);
-  const record = await findSession(env.DB, sessionId, seconds);
+  const record = await findSession(env.DB, sessionId, Math.floor(now.getTime() / 1000));
   if (!record) return { renewal: null };
-  const token = await signSession(
-    {
-      subject: record.account_id,
-      plan: record.plan,
-      planEnds: new Date(record.current_period_end * 1000),
-      // Never longer than the login itself has left.
-      lifetime: Math.min(tokenLifetime(env), record.expires_at - seconds),
-      sessionId,
-    },
-    keys,
-    now,
-  );
-  const session = await verifySession(token, keys, now);
-  return { ...(session ? { session } : {}), renewal: { token, maxAge: record.expires_at - seconds } };
+  const renewal = await tokenFor(env, record, sessionId, record.expires_at, now);
+  const session = await verifySession(renewal.token, keys, now);
+  return { ...(session ? { session } : {}), renewal };
 }
 
 async function resolve(env: Env, token: string | undefined, providerToken: () => string | undefined, now: Date): Promise<Resolved> {

@@ -29,6 +29,7 @@ export const PAGES = {
   account: '/account/',
   subscribe: '/subscribe/',
   checkoutReturn: '/subscribe/return/',
+  password: '/account/password/',
   search: '/search/',
   notFound: '/404.html',
 } as const;
@@ -54,9 +55,17 @@ export const HOOKS = {
   storyCard: 'data-story',
   /** The login form's error line. */
   loginError: 'data-login-error',
-  /** The account page's fields, filled in per reader. */
+  /** The account page's fields and actions, filled in or removed per reader. */
   accountField: 'data-account',
+  /** One block of the checkout return page per outcome (its value); the edge keeps the one that applies. */
+  checkoutState: 'data-checkout',
+  /** Fields of those blocks the edge fills in: the plan, links, and the retry form's inputs. */
+  checkoutField: 'data-checkout-field',
 } as const;
+
+/** The outcomes of a checkout, as the return page shows them. */
+export const CHECKOUT_STATES = ['pending', 'welcome', 'set-password', 'log-in', 'duplicate', 'unpaid', 'unmatched', 'unconfirmed', 'unavailable'] as const;
+export type CheckoutStateName = (typeof CHECKOUT_STATES)[number];
 
 /** The element that holds a story's locked part in its full page, named in its structured data. */
 export const LOCKED_PART_CLASS = 'paywalled-part';

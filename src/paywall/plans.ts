@@ -7,7 +7,19 @@ const planSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and hyphens'),
   name: z.string().trim().min(1),
   price: z.int('write the price in whole currency units, e.g. 2700').positive(),
-  months: z.int().positive().max(120),
+  // Stripe and Razorpay bill at most every three years.
+  months: z.int().positive().max(36, 'a plan can renew at most every 36 months'),
+  /**
+   * Optional: the provider's own price for this plan, when the publisher made one in its
+   * dashboard. Without it the edge creates (Razorpay) or describes (Stripe) the price from the
+   * card. Either way the edge checks that the provider charges what the card shows.
+   */
+  prices: z
+    .strictObject({
+      stripe: z.string().regex(/^price_\w+$/, 'a Stripe price id looks like price_1Q…').optional(),
+      razorpay: z.string().regex(/^plan_\w+$/, 'a Razorpay plan id looks like plan_Kx…').optional(),
+    })
+    .optional(),
 });
 
 const inclusionSchema = z.strictObject({
@@ -45,6 +57,23 @@ export const plansFile: PlansFile = parseDataFile(plansFileSchema, raw, 'content
 
 export function findPlan(id: string, file: PlansFile = plansFile): Plan | undefined {
   return file.plans.find((plan) => plan.id === id);
+}
+
+/** How many minor units (paise, cents) make one unit of a currency: 100 for INR, 1 for JPY. */
+export function minorUnitsPerUnit(currency = settings.currency): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return 10 ** digits;
+}
+
+/** What the provider charges for a plan, in minor units: exactly the price the card shows. */
+export function chargeOf(plan: Pick<Plan, 'price'>, currency = settings.currency): number {
+  return plan.price * minorUnitsPerUnit(currency);
+}
+
+/** An amount in minor units as readers write it: ₹2,700, or ₹2,699.50 when it has a fraction. */
+export function formatMinor(amount: number, currency = settings.currency, locale = settings.locale): string {
+  const units = amount / minorUnitsPerUnit(currency);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, ...(Number.isInteger(units) ? { minimumFractionDigits: 0 } : {}) }).format(units);
 }
 
 /** Whole currency units per month, rounded down as publishers quote it (3,900 over 24 months is 162). */

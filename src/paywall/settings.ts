@@ -2,6 +2,9 @@ import { z } from 'zod';
 import raw from '../../content/site.json' with { type: 'json' };
 import { parseDataFile } from './config-error.ts';
 
+export const PAYMENT_PROVIDERS = ['stripe', 'razorpay'] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDERS)[number];
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -42,6 +45,12 @@ export const settingsSchema = z.strictObject({
   session: z.strictObject({
     issuer: z.string().min(1),
     audience: z.string().min(1),
+  }),
+  payments: z.strictObject({
+    /** Who sells the subscriptions. Secrets and API addresses are configured in the Worker's environment. */
+    provider: z.enum(PAYMENT_PROVIDERS, `payments.provider must be one of: ${PAYMENT_PROVIDERS.join(', ')}`),
+    /** Days a reader keeps reading after a renewal fails, while the provider retries the card. */
+    graceDays: z.int().min(0).max(30).default(3),
   }),
 });
 

@@ -292,7 +292,7 @@ describe('a subscriber', () => {
 
       await page.goto('/account/');
       expect(await page.locator('[data-account="email"]').innerText()).toBe(subscriber.email);
-      expect(await page.locator('[data-account="status"]').innerText()).toMatch(/^Active\. Renews on/);
+      expect(await page.locator('[data-account="status"]').innerText()).toMatch(/^Active until/);
       await page.getByRole('button', { name: 'Log out', exact: true }).click();
       await page.waitForURL('/');
       expect(await cookieNames(context)).not.toContain('paywall_session');

@@ -56,6 +56,8 @@ function publicSentences(slug: string): string[] {
 
 describe('site search', () => {
   const stories = sourceStories();
+  // One real search per story, each loading the page and Pagefind's index: allow for all of them.
+  const perStory = 30_000 + stories.length * 6_000;
 
   it('finds a story by a word of its public text', async () => {
     const { links, errors } = await search('drains');
@@ -68,12 +70,12 @@ describe('site search', () => {
       const { links } = await search(phraseOf(publicSentences(story.slug)));
       expect(links, story.slug).toContain(story.path);
     }
-  });
+  }, perStory);
 
   it('finds nothing by an exact phrase of any locked part', async () => {
     for (const story of stories.filter((candidate) => candidate.lockedSentences.length)) {
       const { links } = await search(phraseOf(story.lockedSentences));
       expect(links, story.slug).toEqual([]);
     }
-  });
+  }, perStory);
 });

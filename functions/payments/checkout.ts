@@ -1,0 +1,165 @@
+import type { Context } from 'hono';
+import { HOOKS, hook, PAGES, type CheckoutStateName } from '../../src/paywall/contract.ts';
+import { findPlan, type Plan } from '../../src/paywall/plans.ts';
+import { safeReturnPath } from '../accounts/return-path.ts';
+import { isLive } from '../accounts/account-page.ts';
+import { findSession } from '../accounts/store.ts';
+import type { AppEnv } from '../env.ts';
+import { readForm } from '../forms/index.ts';
+import { attribute, builtPage, text } from '../pages/built.ts';
+import { safePage, type SafeStatus } from '../pages/index.ts';
+import { logInAs, refreshSession } from '../session/issue.ts';
+import { bindCheckout, boundCheckouts } from './binding.ts';
+import { applySubscription, checkoutOutcome, recordCheckoutStart } from './ledger.ts';
+import { PaymentsConfigError, ProviderUnavailableError } from './provider.ts';
+import { paymentProvider } from './providers.ts';
+
+interface ReturnView {
+  /** The blocks of the page to keep: one outcome (and the password form with a welcome). */
+  states: CheckoutStateName[];
+  status: 200 | SafeStatus;
+  plan?: Plan;
+  /** Where "continue" leads: the story, or back to this page. */
+  continueTo?: string;
+  loginHref?: string;
+  payUrl?: string;
+  /** Where the reader was going, for the retry form and the way back. */
+  returnTo?: string;
+  retryAfter?: number;
+}
+
+/** The checkout return page from the build, showing one outcome. */
+async function checkoutPage(c: Context<AppEnv>, view: ReturnView): Promise<Response> {
+  const keep = new Set<string>(view.states);
+  const field = (name: string) => hook(HOOKS.checkoutField, name);
+  const rewriter = new HTMLRewriter()
+    .on(hook(HOOKS.checkoutState), {
+      element(block) {
+        if (keep.has(block.getAttribute(HOOKS.checkoutState) ?? '')) block.removeAttribute('hidden');
+        else block.remove();
+      },
+    })
+    .on(field('plan'), text(view.plan?.name ?? ''))
+    .on(field('retry-plan'), attribute('value', view.plan?.id ?? ''));
+  if (view.continueTo) rewriter.on(field('continue'), attribute('href', view.continueTo));
+  if (view.loginHref) rewriter.on(field('login'), attribute('href', view.loginHref));
+  if (view.payUrl) rewriter.on(field('pay'), attribute('href', view.payUrl));
+  if (view.returnTo) {
+    rewriter
+      .on(field('retry-return'), attribute('value', view.returnTo))
+      .on(field('password-return'), attribute('value', view.returnTo))
+      .on(field('back'), attribute('href', view.returnTo));
+  }
+  const response = await builtPage(c, PAGES.checkoutReturn, view.status, rewriter);
+  if (view.retryAfter) response.headers.set('Retry-After', String(view.retryAfter));
+  return response;
+}
+
+function loginLink(returnTo: string): string {
+  return `${PAGES.login}?return=${encodeURIComponent(returnTo)}`;
+}
+
+/**
+ * Starts a checkout for the plan on the card the reader chose (a POST from our own pages). A
+ * reader who is subscribed already goes to their account instead. Nothing is written to the
+ * accounts until the provider says the reader has paid.
+ */
+export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
+  const form = await readForm(c, 'subscription');
+  if (form instanceof Response) return form;
+  const plan = findPlan(form['plan'] ?? '');
+  const returnTo = safeReturnPath(form['return'], PAGES.account);
+  if (!plan) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
+
+  const now = Math.floor(Date.now() / 1000);
+  const session = c.get('session');
+  if (session?.reader.kind === 'subscriber') return c.redirect(PAGES.account, 303);
+  const record = session?.id ? await findSession(c.env.DB, session.id, now) : null;
+  if (record && isLive(record, now)) return c.redirect(PAGES.account, 303);
+
+  const provider = paymentProvider(c.env);
+  const customerId = record
+    ? await c.env.DB.prepare('SELECT customer_id FROM billing_customers WHERE provider = ? AND account_id = ? ORDER BY created_at DESC LIMIT 1')
+        .bind(provider.name, record.account_id)
+        .first<string>('customer_id')
+    : null;
+  let started;
+  try {
+    started = await provider.startCheckout({
+      plan,
+      origin: new URL(c.req.url).origin,
+      cancelPath: returnTo,
+      ...(record ? { account: { id: record.account_id, email: record.email, ...(customerId ? { customerId } : {}) } } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ProviderUnavailableError || error instanceof PaymentsConfigError)) throw error;
+    console.error(`payments: could not start a checkout for ${plan.id}:`, error);
+    return checkoutPage(c, { states: ['unavailable'], status: 503, plan, returnTo, retryAfter: 30 });
+  }
+  await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now);
+  await bindCheckout(c, { provider: provider.name, id: started.id, returnTo });
+  const back = `${PAGES.checkoutReturn}?checkout=${encodeURIComponent(started.id)}`;
+  if (started.returns === 'redirect') return c.redirect(started.url, 303);
+  return checkoutPage(c, { states: ['pending'], status: 200, plan, payUrl: started.url, continueTo: back, returnTo });
+}
+
+/**
+ * The return from the payment page. It trusts nothing in its URL: the checkout must be one this
+ * browser started (its signed binding cookie), and whether it was paid, by whom, for what, is
+ * read from the provider. It logs in only this browser, and only as the account the purchase made
+ * or the one already logged in; an email that already had an account must log in to it.
+ */
+export async function checkoutReturn(c: Context<AppEnv>): Promise<Response> {
+  const provider = paymentProvider(c.env);
+  const id = c.req.query('checkout') ?? '';
+  const bound = (await boundCheckouts(c)).find((candidate) => candidate.id === id && candidate.provider === provider.name);
+  if (!bound) return checkoutPage(c, { states: ['unmatched'], status: 400 });
+  const here = `${PAGES.checkoutReturn}?checkout=${encodeURIComponent(id)}`;
+  const started = await checkoutOutcome(c.env.DB, provider.name, id);
+  const plan = findPlan(started?.plan ?? '');
+  const now = Math.floor(Date.now() / 1000);
+
+  let applied;
+  try {
+    const checkout = await provider.readCheckout(id);
+    if (!checkout.paid || !checkout.subscriptionId) {
+      return checkoutPage(c, { states: ['unpaid'], status: 402, ...(plan ? { plan } : {}), returnTo: bound.returnTo });
+    }
+    const subscription = await provider.readSubscription(checkout.subscriptionId);
+    applied = await applySubscription(c.env.DB, { provider, subscription, checkout, now });
+  } catch (error) {
+    if (!(error instanceof ProviderUnavailableError)) throw error;
+    console.error(`payments: could not confirm checkout ${id}:`, error);
+    return checkoutPage(c, { states: ['unconfirmed'], status: 503, continueTo: here, retryAfter: 10 });
+  }
+  // A purchase cancelled earlier as a duplicate reads as ended now; the checkout remembers it.
+  const outcome = await checkoutOutcome(c.env.DB, provider.name, id);
+  const accountId = applied.outcome === 'ignored' ? outcome?.account_id : applied.accountId;
+  if (!accountId) return checkoutPage(c, { states: ['unpaid'], status: 402, ...(plan ? { plan } : {}), returnTo: bound.returnTo });
+
+  const session = c.get('session');
+  const current = session?.id ? await findSession(c.env.DB, session.id, now) : null;
+  if (current?.account_id === accountId) {
+    await refreshSession(c, current, session!.id!);
+  } else if (outcome?.created_account === 1 && outcome.account_id === accountId) {
+    const subscription = await c.env.DB.prepare('SELECT plan, status, current_period_end, past_due_since FROM subscriptions WHERE account_id = ?')
+      .bind(accountId)
+      .first<{ plan: string; status: 'active' | 'past_due' | 'ended'; current_period_end: number; past_due_since: number | null }>();
+    if (subscription) await logInAs(c, { account_id: accountId, ...subscription });
+  } else {
+    return checkoutPage(c, { states: ['log-in'], status: 200, loginHref: loginLink(bound.returnTo) });
+  }
+
+  if (applied.outcome === 'duplicate' || outcome?.duplicate === 1) {
+    return checkoutPage(c, { states: ['duplicate'], status: 200, continueTo: bound.returnTo });
+  }
+  const hasPassword = await c.env.DB.prepare('SELECT password_hash IS NOT NULL AS has FROM accounts WHERE id = ?').bind(accountId).first<number>('has');
+  if (hasPassword) return c.redirect(bound.returnTo, 303);
+  return checkoutPage(c, {
+    states: ['welcome', 'set-password'],
+    status: 200,
+    ...(plan ? { plan } : {}),
+    continueTo: bound.returnTo,
+    returnTo: bound.returnTo,
+  });
+}

@@ -1,0 +1,277 @@
+import { accessEnds } from '../../src/paywall/entitlement.ts';
+import { formatMinor } from '../../src/paywall/plans.ts';
+import { settings } from '../../src/paywall/settings.ts';
+import { formatDay } from '../../src/paywall/dates.ts';
+import { normalEmail } from '../accounts/email.ts';
+import type { CheckoutState, PaymentProvider, Refund, SubscriptionState, WebhookEvent } from './provider.ts';
+
+/**
+ * Writes what the payment provider says into D1: which account a subscription belongs to, its
+ * state, and which webhook events have been applied. Every write for one event is one D1 batch,
+ * the event's own record included, so an event is either wholly applied or not at all (and then
+ * retried by the provider).
+ *
+ * Nothing here trusts an event's contents or order: callers pass the checkout and subscription as
+ * they read them from the provider just now, and the state written is the provider's current one.
+ * An older read never overwrites a newer one (`updated_at`).
+ */
+
+export type Applied =
+  /** The subscription (or its end) is recorded on the account. */
+  | { outcome: 'recorded'; accountId: string }
+  /** The account already had a live subscription: this second one was cancelled and refunded. */
+  | { outcome: 'duplicate'; accountId: string; refund: Refund }
+  /** Nothing to record (not paid yet, or a subscription no account is waiting for). */
+  | { outcome: 'ignored' };
+
+/** Another write got between our read and our batch; the caller answers 5xx so the provider retries. */
+export class PaymentConflictError extends Error {
+  override name = 'PaymentConflictError';
+}
+
+interface Row {
+  provider_subscription_id: string | null;
+  status: 'active' | 'past_due' | 'ended';
+  current_period_end: number;
+  past_due_since: number | null;
+}
+
+const DAY = 86_400;
+
+/** Whether an account's subscription row still lets its reader read. */
+function isLive(row: Row, now: number): boolean {
+  return row.status !== 'ended' && accessEnds(row) > now;
+}
+
+export function isProcessed(db: D1Database, provider: string, eventId: string): Promise<boolean> {
+  return db
+    .prepare('SELECT 1 AS seen FROM payment_events WHERE provider = ? AND id = ?')
+    .bind(provider, eventId)
+    .first('seen')
+    .then((seen) => seen !== null);
+}
+
+function eventRecord(db: D1Database, provider: string, event: WebhookEvent, now: number): D1PreparedStatement {
+  return db
+    .prepare('INSERT INTO payment_events (provider, id, type, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .bind(provider, event.id, event.type, now);
+}
+
+/** Records an event that changes nothing (an unknown type, a subscription no one waits for). */
+export async function recordEvent(db: D1Database, provider: string, event: WebhookEvent, now: number): Promise<void> {
+  await eventRecord(db, provider, event, now).run();
+}
+
+/** Records that a logged-in or anonymous reader started a checkout, before they pay. */
+export async function recordCheckoutStart(db: D1Database, provider: string, id: string, plan: string, startedBy: string | undefined, now: number): Promise<void> {
+  await db
+    .prepare('INSERT INTO checkouts (provider, id, plan, started_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .bind(provider, id, plan, startedBy ?? null, now)
+    .run();
+}
+
+/** What became of a checkout: the account that got the subscription, and whether the purchase made it. */
+export function checkoutOutcome(db: D1Database, provider: string, id: string) {
+  return db
+    .prepare('SELECT account_id, created_account, duplicate, started_by, plan FROM checkouts WHERE provider = ? AND id = ?')
+    .bind(provider, id)
+    .first<{ account_id: string | null; created_account: 0 | 1; duplicate: 0 | 1; started_by: string | null; plan: string }>();
+}
+
+/** The line the account page shows after a second subscription was cancelled and refunded. */
+export function duplicateNotice(refund: Refund, at: number): string {
+  const refunded = refund.amount > 0 ? ` and refunded ${formatMinor(refund.amount, refund.currency)}` : '';
+  return `You already had a subscription when another checkout was paid on ${formatDay(new Date(at * 1000))}. We cancelled the second one${refunded}; your subscription goes on as before.`;
+}
+
+interface ApplyInput {
+  provider: PaymentProvider;
+  subscription: SubscriptionState;
+  /** The checkout that bought it, when the caller is completing one: only then may an account be made. */
+  checkout?: CheckoutState;
+  /** The webhook event being applied; its record joins the batch. */
+  event?: WebhookEvent;
+  now: number;
+}
+
+/**
+ * The account a subscription belongs to, from what D1 already knows, else by the buyer's email.
+ * The email comes from the provider (the checkout, or its customer), never from the browser.
+ */
+async function owner(db: D1Database, input: ApplyInput): Promise<{ accountId?: string; email?: string }> {
+  const { provider, subscription, checkout } = input;
+  const known =
+    (await db.prepare('SELECT account_id FROM subscriptions WHERE provider_subscription_id = ?').bind(subscription.id).first<string>('account_id')) ??
+    (subscription.customerId
+      ? await db.prepare('SELECT account_id FROM billing_customers WHERE provider = ? AND customer_id = ?').bind(provider.name, subscription.customerId).first<string>('account_id')
+      : null) ??
+    (checkout ? await db.prepare('SELECT started_by FROM checkouts WHERE provider = ? AND id = ?').bind(provider.name, checkout.id).first<string>('started_by') : null);
+  if (known) return { accountId: known };
+  const raw = checkout?.email ?? (subscription.customerId ? await provider.customerEmail(subscription.customerId) : null);
+  const email = raw ? normalEmail(raw) : undefined;
+  if (!email) return {};
+  const byEmail = await db.prepare('SELECT id FROM accounts WHERE email = ?').bind(email).first<string>('id');
+  return byEmail ? { accountId: byEmail, email } : { email };
+}
+
+/**
+ * Applies a subscription's current state. For a new buyer (only while completing a checkout) it
+ * makes a password-less account; an email that already has an account gets the subscription on
+ * that account. An account whose subscription is live when another one is paid keeps the first:
+ * the second is cancelled and refunded through the provider, and the account page says so.
+ */
+export async function applySubscription(db: D1Database, input: ApplyInput): Promise<Applied> {
+  const { provider, subscription: sub, checkout, event, now } = input;
+  const live = sub.status === 'active' || sub.status === 'past_due';
+  const { accountId, email } = await owner(db, input);
+
+  if (!accountId && !(live && email && checkout)) {
+    if (event) await recordEvent(db, provider.name, event, now);
+    return { outcome: 'ignored' };
+  }
+
+  const row = accountId
+    ? await db.prepare('SELECT provider_subscription_id, status, current_period_end, past_due_since FROM subscriptions WHERE account_id = ?').bind(accountId).first<Row>()
+    : null;
+  if (accountId && row && row.provider_subscription_id !== sub.id && isLive(row, now)) {
+    if (!live) {
+      // Already over (cancelled as a duplicate when an earlier event saw it): its checkout, if
+      // this completes one, still belongs to the account, as the purchase that did not count.
+      const writes = [
+        ...(checkout ? [completedCheckout(db, input, { sql: '?1', value: accountId }, undefined, true)] : []),
+        ...(event ? [eventRecord(db, provider.name, event, now)] : []),
+      ];
+      if (writes.length) await db.batch(writes);
+      return { outcome: 'ignored' };
+    }
+    const refund = await provider.cancelAndRefund(sub.id);
+    await db.batch([
+      db.prepare('UPDATE subscriptions SET notice = ? WHERE account_id = ?').bind(duplicateNotice(refund, now), accountId),
+      ...(checkout ? [completedCheckout(db, input, { sql: '?1', value: accountId }, undefined, true)] : []),
+      ...(event ? [eventRecord(db, provider.name, event, now)] : []),
+    ]);
+    return { outcome: 'duplicate', accountId, refund };
+  }
+
+  // The account: known, or made now for the buyer's email. Whichever request makes it first wins
+  // (ON CONFLICT), and every later statement finds it by email, so a webhook and the reader's
+  // return racing each other still end with one account.
+  const newId = accountId ? undefined : crypto.randomUUID();
+  // SQL for the account, as parameter ?1: its id, or found by the email it was made for.
+  const account: Target = accountId ? { sql: '?1', value: accountId } : { sql: '(SELECT id FROM accounts WHERE email = ?1)', value: email! };
+  const statements: D1PreparedStatement[] = [];
+  if (newId) {
+    statements.push(db.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT (email) DO NOTHING').bind(newId, email!, now));
+  }
+  if (sub.customerId) {
+    statements.push(
+      db
+        .prepare(`INSERT INTO billing_customers (provider, customer_id, account_id, created_at) VALUES (?2, ?3, ${account.sql}, ?4) ON CONFLICT DO NOTHING`)
+        .bind(account.value, provider.name, sub.customerId, now),
+    );
+  }
+  if (checkout) statements.push(completedCheckout(db, input, account, newId));
+  if (sub.status !== 'incomplete') statements.push(subscriptionWrite(db, input, account));
+  // The event counts as applied only if the account now holds this subscription; if another
+  // write slipped in between (a second subscription paid at the same moment), the provider
+  // retries and the next attempt sees it and takes the duplicate path above.
+  if (event) {
+    statements.push(
+      sub.status === 'incomplete'
+        ? eventRecord(db, provider.name, event, now)
+        : db
+            .prepare(
+              `INSERT INTO payment_events (provider, id, type, received_at)
+               SELECT ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE account_id = ${account.sql} AND provider_subscription_id = ?6)
+               ON CONFLICT DO NOTHING`,
+            )
+            .bind(account.value, provider.name, event.id, event.type, now, sub.id),
+    );
+  }
+  await db.batch(statements);
+
+  const owned = await db
+    .prepare(`SELECT account_id FROM subscriptions WHERE account_id = ${account.sql} AND provider_subscription_id = ?2`)
+    .bind(account.value, sub.id)
+    .first<string>('account_id');
+  if (sub.status !== 'incomplete' && !owned) {
+    throw new PaymentConflictError(`Subscription ${sub.id} could not be recorded: its account changed while it was being written`);
+  }
+  const id = owned ?? accountId ?? (await db.prepare('SELECT id FROM accounts WHERE email = ?').bind(email!).first<string>('id'));
+  return id ? { outcome: 'recorded', accountId: id } : { outcome: 'ignored' };
+}
+
+/** An account in SQL, as parameter ?1 of the statement it is used in. */
+interface Target {
+  sql: string;
+  value: string;
+}
+
+/**
+ * Marks a checkout completed for an account; `newId` is the account this request tried to make,
+ * and `duplicate` says the purchase was cancelled because the account was already subscribed.
+ */
+function completedCheckout(db: D1Database, { provider, checkout, subscription, now }: ApplyInput, account: Target, newId: string | undefined, duplicate = false): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO checkouts (provider, id, plan, created_at, account_id, created_account, duplicate, completed_at)
+       VALUES (?2, ?3, ?4, ?5, ${account.sql}, CASE WHEN ${account.sql} = ?6 THEN 1 ELSE 0 END, ?7, ?5)
+       ON CONFLICT (provider, id) DO UPDATE SET
+         account_id = COALESCE(checkouts.account_id, excluded.account_id),
+         created_account = MAX(checkouts.created_account, excluded.created_account),
+         duplicate = MAX(checkouts.duplicate, excluded.duplicate),
+         completed_at = COALESCE(checkouts.completed_at, excluded.completed_at)`,
+    )
+    .bind(account.value, provider.name, checkout!.id, subscription.plan ?? '', now, newId ?? null, duplicate ? 1 : 0);
+}
+
+/**
+ * The subscription's state, written over the account's row unless that row is newer, or holds
+ * another subscription that is still live (a duplicate, handled by the caller on retry).
+ * Razorpay does not report a cancellation at the period's end, so for it (?6 NULL) the row keeps
+ * the subscriber's own wish.
+ */
+function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }: ApplyInput, account: Target): D1PreparedStatement {
+  const same = 'subscriptions.provider_subscription_id IS excluded.provider_subscription_id';
+  return db
+    .prepare(
+      `INSERT INTO subscriptions (account_id, plan, status, current_period_end, past_due_since, cancel_at_period_end, provider,
+         provider_subscription_id, last_payment_at, last_payment_amount, last_payment_currency, updated_at)
+       VALUES (${account.sql}, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9, ?10, ?11, ?12)
+       ON CONFLICT (account_id) DO UPDATE SET
+         plan = excluded.plan,
+         status = excluded.status,
+         current_period_end = excluded.current_period_end,
+         past_due_since = excluded.past_due_since,
+         cancel_at_period_end = CASE WHEN ?6 IS NOT NULL THEN ?6 WHEN ${same} THEN subscriptions.cancel_at_period_end ELSE 0 END,
+         cancel_sent_at = CASE WHEN ${same} THEN subscriptions.cancel_sent_at END,
+         notice = CASE WHEN ${same} THEN subscriptions.notice END,
+         provider = excluded.provider,
+         provider_subscription_id = excluded.provider_subscription_id,
+         last_payment_at = COALESCE(excluded.last_payment_at, subscriptions.last_payment_at),
+         last_payment_amount = COALESCE(excluded.last_payment_amount, subscriptions.last_payment_amount),
+         last_payment_currency = COALESCE(excluded.last_payment_currency, subscriptions.last_payment_currency),
+         updated_at = excluded.updated_at
+       WHERE excluded.updated_at >= subscriptions.updated_at
+         AND (${same}
+              OR subscriptions.status = 'ended'
+              OR CASE WHEN subscriptions.status = 'past_due'
+                      THEN COALESCE(subscriptions.past_due_since, subscriptions.current_period_end) + ?13
+                      ELSE subscriptions.current_period_end END <= ?12)`,
+    )
+    .bind(
+      account.value,
+      sub.plan ?? '',
+      sub.status,
+      sub.currentPeriodEnd,
+      sub.pastDueSince,
+      sub.cancelAtPeriodEnd === undefined ? null : sub.cancelAtPeriodEnd ? 1 : 0,
+      provider.name,
+      sub.id,
+      sub.lastPayment?.at ?? null,
+      sub.lastPayment?.amount ?? null,
+      sub.lastPayment?.currency ?? null,
+      now,
+      settings.payments.graceDays * DAY,
+    );
+}

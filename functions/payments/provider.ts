@@ -1,0 +1,125 @@
+import type { PaymentProviderName } from '../../src/paywall/settings.ts';
+import type { Plan } from '../../src/paywall/plans.ts';
+
+/**
+ * What the product needs from a payment provider, whichever one the publisher chose in
+ * content/site.json. Each adapter (stripe.ts, razorpay.ts) speaks its provider's real HTTP API;
+ * which server that is (the provider's own, or the local test-mode provider) is configuration.
+ *
+ * Nothing here is trusted from the browser: the edge reads checkouts and subscriptions from the
+ * provider, server to server, and webhooks are verified before they are read.
+ */
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  /** Starts a hosted checkout for a plan. */
+  startCheckout(request: CheckoutRequest): Promise<StartedCheckout>;
+  /** A checkout as the provider sees it now. */
+  readCheckout(id: string): Promise<CheckoutState>;
+  /** A subscription as the provider sees it now. */
+  readSubscription(id: string): Promise<SubscriptionState>;
+  /** The email of one of the provider's customers, or null if it has none. */
+  customerEmail(customerId: string): Promise<string | null>;
+  /** Where a subscriber manages cards and invoices, if the provider has such a page. */
+  billingPage(customerId: string, returnUrl: string): Promise<string | undefined>;
+  /** Asks the provider to end the subscription when its period ends, or not to. */
+  setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void>;
+  /** Ends a subscription at once and refunds its payments: for a second subscription bought by mistake. */
+  cancelAndRefund(subscriptionId: string): Promise<Refund>;
+  /** Verifies a webhook's signature over its raw body and reads what it is about. */
+  verifyWebhook(body: string, headers: Headers, now: Date): Promise<WebhookEvent>;
+}
+
+export interface CheckoutRequest {
+  plan: Plan;
+  /** The site's origin, for the provider's return and cancel links. */
+  origin: string;
+  /** Where the reader goes back to if they leave the checkout without paying. */
+  cancelPath: string;
+  /** A logged-in reader's account: its email, and its customer at this provider, if it has one. */
+  account?: { id: string; email: string; customerId?: string };
+}
+
+export interface StartedCheckout {
+  id: string;
+  /** The provider's hosted payment page. */
+  url: string;
+  /**
+   * `redirect`: the page sends the reader back to the site when they have paid (Stripe).
+   * `separate`: it does not (Razorpay's subscription links), so the site keeps a page open that
+   * the reader returns to.
+   */
+  returns: 'redirect' | 'separate';
+}
+
+export interface CheckoutState {
+  id: string;
+  /** The first payment went through. */
+  paid: boolean;
+  /** The checkout can no longer be paid (expired or abandoned). */
+  closed: boolean;
+  email: string | null;
+  customerId: string | null;
+  subscriptionId: string | null;
+}
+
+/**
+ * The states the product distinguishes:
+ * - `incomplete`: not paid for yet.
+ * - `active`: paid up (possibly set to end at the period's end).
+ * - `past_due`: a renewal failed and the provider is retrying; readable during the grace period.
+ * - `ended`: over (cancelled, retries exhausted, or completed).
+ */
+export type SubscriptionStatus = 'incomplete' | 'active' | 'past_due' | 'ended';
+
+export interface SubscriptionState {
+  id: string;
+  customerId: string | null;
+  /** Our plan id, as the checkout recorded it with the provider. */
+  plan: string | undefined;
+  status: SubscriptionStatus;
+  /** Active: when the paid period ends. Ended: when it ended. */
+  currentPeriodEnd: number;
+  /** Past due: since when (the end of the last paid period). */
+  pastDueSince: number | null;
+  /** Whether it ends at the period end; undefined when the provider does not say (Razorpay). */
+  cancelAtPeriodEnd: boolean | undefined;
+  lastPayment: Payment | null;
+}
+
+export interface Payment {
+  /** Seconds since the epoch. */
+  at: number;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+}
+
+export interface Refund {
+  /** Minor units refunded, and in which currency. */
+  amount: number;
+  currency: string;
+}
+
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  /** The checkout it completes, for events that complete one. */
+  checkoutId?: string;
+  /** The subscription it is about, if any. */
+  subscriptionId?: string;
+}
+
+/** A webhook whose signature is missing, wrong or stale: it must change nothing. */
+export class WebhookSignatureError extends Error {
+  override name = 'WebhookSignatureError';
+}
+
+/** The provider failed or could not be reached; the caller should try again later. */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
+/** The provider refused what we asked because our configuration is wrong (a key, a price). */
+export class PaymentsConfigError extends Error {
+  override name = 'PaymentsConfigError';
+}

@@ -1,0 +1,276 @@
+import Stripe from 'stripe';
+import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
+import { settings } from '../../src/paywall/settings.ts';
+import { PAGES } from '../../src/paywall/contract.ts';
+import {
+  PaymentsConfigError,
+  ProviderUnavailableError,
+  WebhookSignatureError,
+  type CheckoutRequest,
+  type CheckoutState,
+  type PaymentProvider,
+  type Refund,
+  type StartedCheckout,
+  type SubscriptionState,
+  type SubscriptionStatus,
+  type WebhookEvent,
+} from './provider.ts';
+
+/**
+ * Stripe, through the official `stripe` package's Workers build: Checkout in subscription mode,
+ * the Customer Portal for billing, signed webhooks. STRIPE_API_URL points it at another server
+ * that speaks Stripe's API (the local test-mode provider); unset, it talks to Stripe.
+ */
+export interface StripeEnv {
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  STRIPE_API_URL?: string;
+}
+
+/** Stripe's own tolerance for a webhook's timestamp: older deliveries are replays. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/** Enough for a slow answer; short enough that a reader waiting on a checkout gets an answer. */
+const TIMEOUT_MS = 10_000;
+
+function client(env: StripeEnv): Stripe {
+  const key = env.STRIPE_SECRET_KEY?.trim();
+  if (!key) throw new PaymentsConfigError('STRIPE_SECRET_KEY is not set; see .dev.vars.example');
+  const api = env.STRIPE_API_URL?.trim() ? new URL(env.STRIPE_API_URL) : undefined;
+  return new Stripe(key, {
+    httpClient: Stripe.createFetchHttpClient(),
+    timeout: TIMEOUT_MS,
+    maxNetworkRetries: 1,
+    ...(api ? { host: api.hostname, port: api.port || (api.protocol === 'https:' ? 443 : 80), protocol: api.protocol === 'https:' ? 'https' : 'http' } : {}),
+  });
+}
+
+/** Stripe's errors as the product's: its own mistakes are configuration, the rest is "try again". */
+async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    const { type, statusCode, message } = error as { type?: string; statusCode?: number; message?: string };
+    if (type === 'StripeAuthenticationError' || type === 'StripePermissionError') {
+      throw new PaymentsConfigError(`Stripe refused our key while trying to ${what}: ${message}`);
+    }
+    if (type === 'StripeInvalidRequestError' && statusCode !== 404) {
+      throw new PaymentsConfigError(`Stripe refused to ${what}: ${message}`);
+    }
+    throw new ProviderUnavailableError(`Stripe could not ${what}: ${message ?? String(error)}`);
+  }
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : value.id;
+}
+
+/** Stripe bills at most yearly intervals; whole years read better than 24 months on its pages. */
+function recurringOf(plan: Plan): { interval: 'month' | 'year'; interval_count: number } {
+  return plan.months % 12 === 0 ? { interval: 'year', interval_count: plan.months / 12 } : { interval: 'month', interval_count: plan.months };
+}
+
+function monthsOf(recurring: Stripe.Price.Recurring | null): number | undefined {
+  if (!recurring) return undefined;
+  if (recurring.interval === 'month') return recurring.interval_count;
+  if (recurring.interval === 'year') return recurring.interval_count * 12;
+  return undefined;
+}
+
+/** A configured price must charge exactly what the plan card shows, as often as it says. */
+export function priceProblem(price: Pick<Stripe.Price, 'unit_amount' | 'currency' | 'recurring' | 'active'>, plan: Plan): string | undefined {
+  const expected = chargeOf(plan);
+  if (!price.active) return 'is archived';
+  if (price.currency.toUpperCase() !== settings.currency) return `is in ${price.currency.toUpperCase()}, not ${settings.currency}`;
+  if (price.unit_amount !== expected) return `charges ${price.unit_amount} instead of ${expected} (minor units) that the card shows`;
+  if (monthsOf(price.recurring) !== plan.months) return `renews every ${monthsOf(price.recurring) ?? '?'} months instead of ${plan.months}`;
+  return undefined;
+}
+
+/** Stripe's statuses as the product's. `unpaid` means retries are exhausted: no access. */
+export function statusOf(status: Stripe.Subscription.Status): SubscriptionStatus {
+  switch (status) {
+    case 'active':
+    case 'trialing':
+      return 'active';
+    case 'past_due':
+      return 'past_due';
+    case 'incomplete':
+      return 'incomplete';
+    default:
+      return 'ended';
+  }
+}
+
+export function stripeProvider(env: StripeEnv): PaymentProvider {
+  const stripe = client(env);
+  const verifiedPrices = new Map<string, Promise<void>>();
+
+  async function checkedPrice(plan: Plan, priceId: string): Promise<void> {
+    const price = await call('read the configured price', () => stripe.prices.retrieve(priceId));
+    const problem = priceProblem(price, plan);
+    if (problem) {
+      throw new PaymentsConfigError(`content/plans.json: plan "${plan.id}" uses Stripe price ${priceId}, which ${problem}. Fix the price in Stripe or in the file.`);
+    }
+  }
+
+  /** The line item: the configured price, checked once per isolate, or one described from the card. */
+  async function lineItem(plan: Plan): Promise<Stripe.Checkout.SessionCreateParams.LineItem> {
+    const priceId = plan.prices?.stripe;
+    if (!priceId) {
+      return {
+        quantity: 1,
+        price_data: {
+          currency: settings.currency.toLowerCase(),
+          unit_amount: chargeOf(plan),
+          recurring: recurringOf(plan),
+          product_data: { name: plan.name },
+        },
+      };
+    }
+    let check = verifiedPrices.get(priceId);
+    if (!check) {
+      check = checkedPrice(plan, priceId);
+      check.catch(() => verifiedPrices.delete(priceId));
+      verifiedPrices.set(priceId, check);
+    }
+    await check;
+    return { quantity: 1, price: priceId };
+  }
+
+  async function subscriptionState(id: string): Promise<SubscriptionState> {
+    const subscription = await call('read a subscription', () => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }));
+    const item = subscription.items.data[0];
+    const status = statusOf(subscription.status);
+    const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
+    const paid = invoice?.status === 'paid' && invoice.status_transitions.paid_at ? invoice : null;
+    return {
+      id: subscription.id,
+      customerId: idOf(subscription.customer),
+      plan: subscription.metadata['plan'],
+      status,
+      currentPeriodEnd: status === 'ended' ? (subscription.ended_at ?? item?.current_period_end ?? 0) : (item?.current_period_end ?? 0),
+      // On a failed renewal Stripe has already moved the period on: the unpaid one began then.
+      pastDueSince: status === 'past_due' ? (item?.current_period_start ?? null) : null,
+      cancelAtPeriodEnd: subscription.cancel_at_period_end,
+      lastPayment: paid ? { at: paid.status_transitions.paid_at!, amount: paid.amount_paid, currency: paid.currency.toUpperCase() } : null,
+    };
+  }
+
+  return {
+    name: 'stripe',
+
+    async startCheckout({ plan, origin, cancelPath, account }: CheckoutRequest): Promise<StartedCheckout> {
+      const customer = account?.customerId ? { customer: account.customerId } : account ? { customer_email: account.email } : {};
+      const session = await call('start a checkout', async () =>
+        stripe.checkout.sessions.create({
+          mode: 'subscription',
+          line_items: [await lineItem(plan)],
+          ...customer,
+          ...(account ? { client_reference_id: account.id } : {}),
+          metadata: { plan: plan.id },
+          subscription_data: { metadata: { plan: plan.id } },
+          success_url: `${origin}${PAGES.checkoutReturn}?checkout={CHECKOUT_SESSION_ID}`,
+          cancel_url: `${origin}${cancelPath}`,
+        }),
+      );
+      if (!session.url) throw new ProviderUnavailableError('Stripe started a checkout without a page to pay on');
+      return { id: session.id, url: session.url, returns: 'redirect' };
+    },
+
+    async readCheckout(id: string): Promise<CheckoutState> {
+      const session = await call('read a checkout', () => stripe.checkout.sessions.retrieve(id));
+      return {
+        id: session.id,
+        paid: session.status === 'complete' && session.payment_status === 'paid',
+        closed: session.status === 'expired',
+        email: session.customer_details?.email ?? session.customer_email ?? null,
+        customerId: idOf(session.customer),
+        subscriptionId: idOf(session.subscription),
+      };
+    },
+
+    readSubscription: subscriptionState,
+
+    async customerEmail(customerId: string): Promise<string | null> {
+      const customer = await call('read a customer', () => stripe.customers.retrieve(customerId));
+      return 'deleted' in customer && customer.deleted ? null : (customer.email ?? null);
+    },
+
+    async billingPage(customerId: string, returnUrl: string): Promise<string> {
+      const session = await call('open the billing page', () => stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }));
+      return session.url;
+    },
+
+    async setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void> {
+      await call('change the cancellation', () => stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: cancel }));
+    },
+
+    async cancelAndRefund(subscriptionId: string): Promise<Refund> {
+      const subscription = await call('read a subscription', () =>
+        stripe.subscriptions.retrieve(subscriptionId, { expand: ['latest_invoice.payments'] }),
+      );
+      const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
+      let refunded: Refund = { amount: 0, currency: (invoice?.currency ?? settings.currency).toUpperCase() };
+      for (const payment of invoice?.payments?.data ?? []) {
+        const intent = idOf(payment.payment.payment_intent as string | { id: string } | undefined);
+        if (!intent || payment.status !== 'paid') continue;
+        // The key makes a retried refund the same refund, never a second one.
+        const refund = await call('refund a payment', () =>
+          stripe.refunds.create({ payment_intent: intent, reason: 'duplicate' }, { idempotencyKey: `duplicate-subscription-${subscriptionId}-${intent}` }),
+        );
+        refunded = { amount: refunded.amount + refund.amount, currency: refund.currency.toUpperCase() };
+      }
+      if (statusOf(subscription.status) !== 'ended') {
+        await call('cancel a subscription', () => stripe.subscriptions.cancel(subscriptionId));
+      }
+      return refunded;
+    },
+
+    async verifyWebhook(body: string, headers: Headers, now: Date): Promise<WebhookEvent> {
+      const secret = env.STRIPE_WEBHOOK_SECRET?.trim();
+      if (!secret) throw new PaymentsConfigError('STRIPE_WEBHOOK_SECRET is not set; see .dev.vars.example');
+      const signature = headers.get('Stripe-Signature');
+      if (!signature) throw new WebhookSignatureError('The request has no Stripe-Signature header');
+      let event: Stripe.Event;
+      try {
+        event = await stripe.webhooks.constructEventAsync(
+          body,
+          signature,
+          secret,
+          WEBHOOK_TOLERANCE_SECONDS,
+          Stripe.createSubtleCryptoProvider(),
+          // Milliseconds: the age Stripe checks against the tolerance is counted from here.
+          now.getTime(),
+        );
+      } catch (error) {
+        throw new WebhookSignatureError(`The Stripe signature does not verify: ${(error as Error).message}`);
+      }
+      return { id: event.id, type: event.type, ...subjectOf(event) };
+    },
+  };
+}
+
+/** Which checkout or subscription an event is about, for the events the product acts on. */
+function subjectOf(event: Stripe.Event): Pick<WebhookEvent, 'checkoutId' | 'subscriptionId'> {
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded':
+      return { checkoutId: event.data.object.id };
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted':
+    case 'customer.subscription.paused':
+    case 'customer.subscription.resumed':
+      return { subscriptionId: event.data.object.id };
+    case 'invoice.paid':
+    case 'invoice.payment_failed':
+    case 'invoice.payment_succeeded': {
+      const subscription = idOf(event.data.object.parent?.subscription_details?.subscription);
+      return subscription ? { subscriptionId: subscription } : {};
+    }
+    default:
+      return {};
+  }
+}
