@@ -4,7 +4,7 @@ import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
 import { readFileSync } from 'node:fs';
-import { FULL_PREFIX, MANIFEST_PATH } from './src/paywall/contract.ts';
+import { FULL_PREFIX, MANIFEST_PATH, PAGES } from './src/paywall/contract.ts';
 
 /**
  * Stories whose publication time is still ahead are built (the edge holds them back until then)
@@ -35,13 +35,13 @@ export default defineConfig({
     mdx(),
     sitemap({
       // Every public page once. Full-text pages are guarded by the edge and never advertised;
-      // account pages are for readers, not search engines.
+      // account and checkout pages are for readers, not search engines.
       filter: (page) => {
         const path = new URL(page).pathname;
         return (
           !path.startsWith(`${FULL_PREFIX}/`) &&
           path !== MANIFEST_PATH &&
-          !['/login/', '/account/'].includes(path) &&
+          ![PAGES.login, PAGES.account, PAGES.checkoutReturn].includes(path) &&
           !embargoedPaths().has(path)
         );
       },

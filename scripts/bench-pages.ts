@@ -1,8 +1,10 @@
 // The speed benchmark: builds the site, serves it as `npm start` does (the Worker in front of the
-// built pages, a temporary local D1), and runs Lighthouse in the machine's Chromium on the front
-// page, a free story in full and a story behind the wall. It prints numbers; it passes or fails
-// nothing. Targets (issue 6): 100 in all four categories, under 50 KB transferred for a story
-// before images, and no client JavaScript on story pages.
+// built pages, a temporary local D1, the local test-mode payment provider), and runs Lighthouse in
+// the machine's Chromium on the front page, a free story in full, a story behind the wall, a plan
+// page, and, after buying a subscription with the test card, the checkout return page and the
+// account page. It prints numbers; it passes or fails nothing. Targets: 100 in all four
+// categories, under 50 KB transferred for a story before images, and no client JavaScript that a
+// form can do without.
 //
 //   npm run bench:pages                 # Lighthouse's default: a mid-range phone on a slow 4G link
 //   npm run bench:pages -- --desktop    # Lighthouse's desktop settings
@@ -15,6 +17,9 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
+import { parseEnv } from 'node:util';
+import { plansFile } from '../src/paywall/plans.ts';
+import { settings } from '../src/paywall/settings.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startLocalSite, type LocalSite } from './local-site.ts';
 
 const { values } = parseArgs({
@@ -58,8 +63,15 @@ function run(args: string[], env: Record<string, string> = {}): void {
   }
 }
 
+interface PageToMeasure {
+  name: string;
+  path: string;
+  /** The reader's cookies, for pages only a subscriber sees. */
+  cookie?: string;
+}
+
 /** The pages to measure, chosen from the build's manifest: no slug is written down here. */
-function pagesToMeasure(): { name: string; path: string }[] {
+function pagesToMeasure(): PageToMeasure[] {
   const manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8')) as { stories: ManifestEntry[] };
   const free = manifest.stories.find((story) => story.access === 'free');
   // A premium story: Lighthouse's browser has no session, so it always gets the teaser and wall.
@@ -69,6 +81,46 @@ function pagesToMeasure(): { name: string; path: string }[] {
     { name: 'Front page', path: '/' },
     { name: 'Story in full (free)', path: free.path },
     { name: 'Story with the wall (premium)', path: walled.path },
+    { name: 'Plan page', path: `/subscribe/${plansFile.highlighted ?? plansFile.plans[0]!.id}/` },
+  ];
+}
+
+/**
+ * Buys a subscription as a new reader would, over HTTP with the test card, and returns the pages
+ * only that reader sees, with their cookies: the checkout return and the account page.
+ */
+async function subscriberPages(site: LocalSite): Promise<PageToMeasure[]> {
+  const secrets = parseEnv(readFileSync('.dev.vars', 'utf8'));
+  const key = settings.payments.provider === 'stripe' ? secrets['STRIPE_SECRET_KEY'] : secrets['RAZORPAY_KEY_ID'];
+  const jar = new Map<string, string>();
+  const send = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(new URL(path, site.url), { ...init, redirect: 'manual', headers: { ...init.headers, Cookie: [...jar].map(([n, v]) => `${n}=${v}`).join('; ') } });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = ''] = cookie.split(';');
+      jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+    }
+    return response;
+  };
+  const plan = plansFile.highlighted ?? plansFile.plans[0]!.id;
+  const started = await send('/subscribe/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: site.url },
+    body: new URLSearchParams({ plan, return: '/account/' }).toString(),
+  });
+  const checkout = (started.headers.get('Location') ?? (await started.text())).match(/cs_test_\w+|sub_\w+/)?.[0];
+  if (!checkout) throw new Error('Could not start a checkout to measure the subscriber pages');
+  const pay = await fetch(`${site.provider!.url}/_control/checkouts/${checkout}/pay?key=${encodeURIComponent(key ?? '')}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, contact: '+919800000000' }),
+  });
+  if (!pay.ok) throw new Error(`The test card did not pay: ${await pay.text()}`);
+  const back = `/subscribe/return/?checkout=${checkout}`;
+  await send(back);
+  const cookie = [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
+  return [
+    { name: 'Checkout return', path: back, cookie },
+    { name: 'Account page', path: '/account/', cookie },
   ];
 }
 
@@ -117,7 +169,8 @@ async function main() {
   let lighthouseVersion = '';
   try {
     console.log('Starting the site (wrangler dev, local D1)…');
-    site = await startLocalSite({ name: 'konkan-bench' });
+    site = await startLocalSite({ name: 'presswall-bench' });
+    pages.push(...(await subscriberPages(site)));
     chrome = await launch({ chromePath: CHROMIUM_PATH, chromeFlags: ['--headless=new', ...CHROMIUM_ARGS] });
     const version = (await (await fetch(`http://127.0.0.1:${chrome.port}/json/version`)).json()) as { Browser?: string };
     browser = version.Browser ?? 'Chromium';
@@ -125,7 +178,13 @@ async function main() {
       console.log(`Lighthouse (${formFactor}): ${page.path}`);
       const result = await lighthouse(
         new URL(page.path, site.url).href,
-        { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES] },
+        {
+          port: chrome.port,
+          output: 'json',
+          logLevel: 'error',
+          onlyCategories: [...CATEGORIES],
+          ...(page.cookie ? { extraHeaders: { Cookie: page.cookie } } : {}),
+        },
         values.desktop ? desktopConfig : undefined,
       );
       if (!result) throw new Error(`Lighthouse returned nothing for ${page.path}`);

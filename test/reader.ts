@@ -25,18 +25,25 @@ export class Reader {
     return new Reader({ [name]: value });
   }
 
-  /** Sends a form as a browser does from one of the site's pages, and follows the redirect. */
-  post(path: string, fields: Record<string, string>): Promise<Page> {
-    return this.get(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: inject('baseUrl') },
-      body: new URLSearchParams(fields).toString(),
-    });
+  /**
+   * Sends a form as a browser does from one of the site's pages, and follows the redirect (or,
+   * with `follow: false`, stops at it: a redirect to another site, such as a payment page).
+   */
+  post(path: string, fields: Record<string, string>, { follow = true } = {}): Promise<Page> {
+    return this.get(
+      path,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: inject('baseUrl') },
+        body: new URLSearchParams(fields).toString(),
+      },
+      follow ? 5 : 0,
+    );
   }
 
-  async get(path: string, init: RequestInit = {}): Promise<Page> {
+  async get(path: string, init: RequestInit = {}, redirects = 5): Promise<Page> {
     let url = new URL(path, inject('baseUrl'));
-    for (let hop = 0; hop < 5; hop++) {
+    for (let hop = 0; hop <= redirects; hop++) {
       const headers = new Headers(init.headers);
       if (this.jar.size) headers.set('Cookie', [...this.jar].map(([name, value]) => `${name}=${value}`).join('; '));
       const response = await fetch(url, { ...init, headers, redirect: 'manual' });
@@ -48,7 +55,7 @@ export class Reader {
         else this.jar.delete(pair.slice(0, eq));
       }
       const location = response.headers.get('Location');
-      if (response.status >= 300 && response.status < 400 && location) {
+      if (response.status >= 300 && response.status < 400 && location && hop < redirects) {
         url = new URL(location, url);
         init = {}; // Browsers follow a redirect after a form with a plain GET.
         continue;

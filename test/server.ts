@@ -14,6 +14,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** The stub provider's private signing key, for tests to mint its tokens. */
     providerKey: JWK;
+    /** The local test-mode payment provider the site pays through. */
+    paymentsUrl: string;
   }
 }
 
@@ -34,7 +36,9 @@ export default async function setup(project: TestProject) {
   let site;
   try {
     site = await startLocalSite({
-      name: 'konkan-journeys',
+      name: 'presswall-journeys',
+      // Webhook retries in seconds would outlast a test; the same backoff, faster.
+      retryBaseMs: 50,
       vars: {
         IDP_JWKS_URL: provider.url,
         IDP_ISSUER: PROVIDER.issuer,
@@ -49,6 +53,7 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide('baseUrl', site.url);
+  project.provide('paymentsUrl', site.provider!.url);
   project.provide('providerKey', provider.privateKey);
   return async () => {
     await site.stop();
