@@ -211,6 +211,18 @@ describe('logging out', () => {
     expect(await count('sessions')).toBe(0);
   });
 
+  it('sends the reader on to the identity provider to end its own session, when one is named', async () => {
+    const cookie = cookieFrom(await logIn());
+    const response = await app.request(
+      `${origin}/logout/`,
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin, Cookie: cookie }, body: '' },
+      { ...env, IDP_LOGOUT_URL: 'https://id.example/v2/logout?returnTo=https%3A%2F%2Fnews.example%2F', IDP_COOKIE: 'idp_token' },
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get('Location')).toBe('https://id.example/v2/logout?returnTo=https%3A%2F%2Fnews.example%2F');
+    expect(response.headers.getSetCookie()).toEqual(expect.arrayContaining([expect.stringMatching(/^idp_token=; Max-Age=0/)]));
+  });
+
   it('refuses a cross-site logout', async () => {
     const cookie = cookieFrom(await logIn());
     expect((await post('/logout/', {}, { Cookie: cookie, Origin: 'https://evil.example' })).status).toBe(403);

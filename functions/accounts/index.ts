@@ -14,7 +14,8 @@ async function logOut(c: Context<AppEnv>, everywhere: boolean): Promise<Response
   const sessionId = c.get('session')?.id;
   if (sessionId) await (everywhere ? deleteAccountSessions : deleteSession)(c.env.DB, sessionId);
   endSession(c);
-  return c.redirect('/', 303);
+  // An identity provider's own session ends at its logout endpoint, if the publisher named one.
+  return c.redirect(c.env.IDP_LOGOUT_URL?.trim() || '/', 303);
 }
 
 /** Log in, the account page, passwords, log out. Mounted at the site's root. */
