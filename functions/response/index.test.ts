@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COOKIES, MANIFEST_PATH, PAGES } from '../../src/paywall/contract.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import { hashPassword } from '../accounts/password.ts';
 import { app } from '../index.ts';
 import { signSession } from '../session/index.ts';
@@ -120,6 +121,9 @@ describe('the headers of each kind of response', () => {
     ['a page that does not exist', async () => ['/no-such-page/'], 404, { ...HTML, 'Set-Cookie': null }],
     ['the public keys', async () => ['/.well-known/jwks.json'], 200, { 'Cache-Control': 'public, max-age=300', 'Content-Type': /application\/json/, 'Content-Security-Policy': null }],
     ['a feed', async () => ['/rss.xml'], 200, { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': null, 'Set-Cookie': null }],
+    ['a checkout return this browser did not start', async () => [PAGES.checkoutReturn + '?checkout=cs_test_x'], 400, { ...HTML, ...PRIVATE, 'Set-Cookie': null }],
+    ['a webhook without a signature', async () => [`/payments/webhooks/${settings.payments.provider}`, { method: 'POST', body: '{}' }], 400, { 'Cache-Control': 'private, no-store', 'Content-Type': /application\/json/, 'Set-Cookie': null }],
+    ['a plans page', async () => [PAGES.subscribe], 200, { ...HTML, 'Content-Security-Policy': /form-action 'self' \S+/, 'Set-Cookie': null }],
   ];
 
   it.each(kinds)('%s', async (_, request, status, expected) => {
