@@ -41,7 +41,7 @@ export default defineConfig({
         return (
           !path.startsWith(`${FULL_PREFIX}/`) &&
           path !== MANIFEST_PATH &&
-          ![PAGES.login, PAGES.account, PAGES.checkoutReturn].includes(path) &&
+          !(/** @type {string[]} */ ([PAGES.login, PAGES.account, PAGES.checkoutReturn])).includes(path) &&
           !embargoedPaths().has(path)
         );
       },
