@@ -3,10 +3,11 @@ import { COOKIES } from '../../src/paywall/contract.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import { monthOf, signMeter } from '../../functions/meter/index.ts';
+import { usedUpMeter } from './publication.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
+import { plansFile } from '../../src/paywall/plans.ts';
 
 // Every built file and every spelling of every story, requested as every kind of reader who must
 // not get locked text, with GET and HEAD, Range and If-None-Match. None of the answers may hold a
@@ -20,7 +21,7 @@ const claims = (overrides: Record<string, unknown> = {}) => ({
   sub: 'matrix',
   iat: seconds,
   exp: seconds + 3600,
-  plan: 'essential',
+  plan: plansFile.plans[0]!.id,
   plan_ends: seconds + 30 * day,
   ...overrides,
 });
@@ -34,11 +35,11 @@ const personas: Persona[] = [];
 const cookie = (pairs: Record<string, string>) => Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
 
 beforeAll(async () => {
-  const meter = await signMeter(['spent-1', 'spent-2', 'spent-3'], monthOf(new Date(), settings.timeZone), bytes(env.METER_SECRET));
+  const meter = await usedUpMeter();
   const keys = await sessionKeys(env);
   const publicJwk = keys.published.keys[0]!;
   const lapsed = await signSession(
-    { subject: 'lapsed', plan: 'essential', planEnds: new Date((seconds - day) * 1000), lifetime: 3600 },
+    { subject: 'lapsed', plan: plansFile.plans[0]!.id, planEnds: new Date((seconds - day) * 1000), lifetime: 3600 },
     keys,
     new Date(),
   );
@@ -148,7 +149,7 @@ describe('no locked sentence reaches a reader who may not read it', () => {
 
   it('while a subscriber gets every locked sentence, so the checks above can fail', async () => {
     const token = await signSession(
-      { subject: 'subscriber', plan: 'saver', planEnds: new Date((seconds + day) * 1000), lifetime: 3600 },
+      { subject: 'subscriber', plan: plansFile.plans.at(-1)!.id, planEnds: new Date((seconds + day) * 1000), lifetime: 3600 },
       await sessionKeys(env),
       new Date(),
     );

@@ -1,6 +1,8 @@
 // What the Worker tests know of the publication under test: read from the build (the manifest)
 // and from content/, never from demo names or numbers, so the tests hold for any publication.
 import { env } from 'cloudflare:workers';
+import { monthOf, signMeter } from '../../functions/meter/index.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import type { Access } from '../../src/paywall/access.ts';
 import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
 import type { Manifest, ManifestStory } from '../../src/paywall/manifest.ts';
@@ -25,4 +27,10 @@ export async function storyWith(access: Access): Promise<ManifestStory> {
   const [story] = await storiesWith(access);
   if (!story) throw new Error(`The publication under test has no published ${access} story; add one to content/stories/`);
   return story;
+}
+
+/** A meter cookie that has spent this month's whole allowance, on stories of its own. */
+export function usedUpMeter(): Promise<string> {
+  const spent = Array.from({ length: settings.freeStoriesPerMonth }, (_, index) => `spent-${index + 1}`);
+  return signMeter(spent, monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
 }
