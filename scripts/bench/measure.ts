@@ -1,0 +1,167 @@
+// Runs a command and measures it: wall time, and peak memory as the resident set size (RSS) of
+// the whole process tree (the command and everything it starts), sampled from /proc. No external
+// tool is needed; where /proc does not exist (macOS) the peak is reported as unknown.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+
+export interface Measured {
+  /** Wall time in milliseconds. */
+  ms: number;
+  /** Highest sum of RSS over the process tree seen at any sample, in bytes; NaN without /proc. */
+  peakRss: number;
+  code: number | null;
+  /** Each line printed (stdout and stderr) with the milliseconds since the start when it arrived. */
+  lines: { at: number; text: string }[];
+}
+
+export interface MeasureOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Also append everything printed to this file. */
+  log?: string;
+  /** Called with each line as it arrives. */
+  onLine?: (text: string) => void;
+  /** Milliseconds between memory samples. */
+  interval?: number;
+}
+
+const HAS_PROC = existsSync('/proc/self/status');
+
+/** Parent of each process on the machine, from /proc/<pid>/stat (field 4, after the command name). */
+function parents(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // Gone since the listing.
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  return children;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS of `root` and all its descendants, in bytes. */
+export function treeRss(root: number): number {
+  const children = parents();
+  let total = 0;
+  const queue = [root];
+  const seen = new Set<number>();
+  while (queue.length) {
+    const pid = queue.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    total += rssOf(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+export function measure(command: string, args: string[], options: MeasureOptions): Promise<Measured> {
+  const started = performance.now();
+  const lines: Measured['lines'] = [];
+  const log = options.log ? createWriteStream(options.log, { flags: 'a' }) : undefined;
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let peakRss = HAS_PROC ? 0 : NaN;
+  const sample = () => {
+    if (HAS_PROC && child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
+  };
+  const timer = setInterval(sample, options.interval ?? 200);
+  for (const stream of [child.stdout, child.stderr]) {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      log?.write(chunk);
+      pending += chunk;
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      const at = performance.now() - started;
+      for (const text of parts) {
+        lines.push({ at, text });
+        options.onLine?.(text);
+      }
+    });
+    stream.on('end', () => {
+      if (pending) lines.push({ at: performance.now() - started, text: pending });
+    });
+  }
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearInterval(timer);
+      log?.end();
+      resolve({ ms: performance.now() - started, peakRss, code, lines });
+    });
+  });
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Astro's own account of where a build's time went, read from what `astro build` prints: content
+ * sync, type generation, the Vite bundles, static routes and images, as [phase, milliseconds].
+ */
+export function astroPhases(lines: Measured['lines']): [string, number][] {
+  const phases: [string, number][] = [];
+  const duration = (value: string, unit: string) => Number(value) * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
+  let phase = '';
+  let syncing: number | undefined;
+  let bundles = 0;
+  for (const { at, text: raw } of lines) {
+    const text = raw.replace(ANSI, '');
+    if (text.includes('[content] Syncing content')) syncing = at;
+    else if (text.includes('[content] Synced content') && syncing !== undefined) phases.push(['content sync', at - syncing]);
+    const types = /\[types\] Generated ([\d.]+)(ms|s)/.exec(text);
+    if (types) phases.push(['types (incl. content sync)', duration(types[1]!, types[2]!)]);
+    if (text.includes('Collecting build info')) phase = 'collecting build info';
+    else if (text.includes('Building static entrypoints')) phase = 'static entrypoints';
+    else if (text.includes('generating static routes')) phase = 'generating static routes';
+    else if (text.includes('generating optimized images')) phase = 'generating optimized images';
+    const vite = /\[vite\] ✓ built in ([\d.]+)(ms|s)/.exec(text);
+    if (vite) phases.push([`vite bundle ${++bundles}`, duration(vite[1]!, vite[2]!)]);
+    const completed = /✓ Completed in ([\d.]+)(ms|s|m)/.exec(text);
+    if (completed && phase) {
+      phases.push([phase, duration(completed[1]!, completed[2]!)]);
+      phase = '';
+    }
+    const pages = /\[build\] (\d+) page\(s\) built in ([\d.]+)(ms|s|m)/.exec(text);
+    if (pages) phases.push(['astro total (its own count)', duration(pages[2]!, pages[3]!)], ['pages Astro counted', Number(pages[1]) * 1000]);
+  }
+  return phases;
+}
+
+export function seconds(ms: number): string {
+  return ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function gigabytes(bytes: number): string {
+  return Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export function ratio(a: number, b: number): string {
+  return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a';
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
