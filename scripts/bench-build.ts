@@ -13,7 +13,7 @@
 //
 // Everything happens in a scratch folder under the system's temporary directory, removed at the
 // end. A 30,000-story build needs about 12 GB of memory: check `free -g` first.
-import { freemem, totalmem, cpus } from 'node:os';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBare, buildProject, writeBareSite, type Build } from './bench/builds.ts';
@@ -73,21 +73,27 @@ interface Result {
   files: FileCount;
 }
 
+const loadAtStart = loadavg()[0]!;
+
 function report(results: Result[]): void {
-  console.log(`\n${new Date().toISOString()} · ${stories.toLocaleString('en')} stories · ${cpus().length} CPU cores, ${gigabytes(totalmem())} RAM · Node ${process.version}\n`);
+  console.log(
+    `\n${new Date().toISOString()} · ${stories.toLocaleString('en')} stories · ${cpus().length} CPU cores, ${gigabytes(totalmem())} RAM · ` +
+      `Node ${process.version} · load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end\n`,
+  );
   console.log(
     table([
-      ['Build', 'Wall time', 'Peak RSS (process tree)', 'Files in dist/', 'Files per story'],
+      ['Build', 'Wall time', 'CPU time', 'Peak RSS (process tree)', 'Files in dist/', 'Files per story'],
       ...results.flatMap(({ name, build, files }) => [
         [
           `${name}${build.ok ? '' : ' (FAILED)'}`,
           seconds(build.ms),
+          seconds(build.cpuMs),
           gigabytes(build.peakRss),
           files.total.toLocaleString('en'),
           (files.total / stories).toFixed(2),
         ],
         ...(build.steps.length > 1
-          ? build.steps.map((step) => [`  ${step.command.replace(/^(\S+=\S+ )+/, '').slice(0, 40)}`, seconds(step.result.ms), gigabytes(step.result.peakRss), '', ''])
+          ? build.steps.map((step) => [`  ${step.command.replace(/^(\S+=\S+ )+/, '').slice(0, 40)}`, seconds(step.result.ms), seconds(step.result.cpuMs), gigabytes(step.result.peakRss), '', ''])
           : []),
       ]),
       ...(results.length === 2
@@ -95,6 +101,7 @@ function report(results: Result[]): void {
             [
               'project / bare',
               ratio(results[0]!.build.ms, results[1]!.build.ms),
+              ratio(results[0]!.build.cpuMs, results[1]!.build.cpuMs),
               ratio(results[0]!.build.peakRss, results[1]!.build.peakRss),
               ratio(results[0]!.files.total, results[1]!.files.total),
               '',

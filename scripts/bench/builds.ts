@@ -18,6 +18,8 @@ export interface BuildStep {
 export interface Build {
   steps: BuildStep[];
   ms: number;
+  /** CPU time of all the steps' process trees (see Measured.cpuMs). */
+  cpuMs: number;
   peakRss: number;
   ok: boolean;
   phases: [string, number][];
@@ -63,6 +65,7 @@ export async function runSteps(dir: string, commands: string[], label: string): 
   return {
     steps,
     ms: steps.reduce((sum, step) => sum + step.result.ms, 0),
+    cpuMs: steps.reduce((sum, step) => sum + step.result.cpuMs, 0),
     peakRss: Math.max(...steps.map((step) => step.result.peakRss)),
     ok: steps.every((step) => step.result.code === 0),
     phases: astroPhases(steps[0]?.result.lines ?? []),

@@ -1,7 +1,7 @@
 // Runs a command and measures it: wall time, and peak memory as the resident set size (RSS) of
 // the whole process tree (the command and everything it starts), sampled from /proc. No external
 // tool is needed; where /proc does not exist (macOS) the peak is reported as unknown.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface Measured {
@@ -9,6 +9,11 @@ export interface Measured {
   ms: number;
   /** Highest sum of RSS over the process tree seen at any sample, in bytes; NaN without /proc. */
   peakRss: number;
+  /**
+   * CPU time (user + system) of every process in the tree, in milliseconds, as last sampled; NaN
+   * without /proc. Less sensitive than wall time to other work on a shared machine.
+   */
+  cpuMs: number;
   code: number | null;
   /** Each line printed (stdout and stderr) with the milliseconds since the start when it arrived. */
   lines: { at: number; text: string }[];
@@ -26,10 +31,18 @@ export interface MeasureOptions {
 }
 
 const HAS_PROC = existsSync('/proc/self/status');
+/** Clock ticks per second, the unit of CPU times in /proc/<pid>/stat. */
+const TICKS = HAS_PROC ? Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100 : 100;
 
-/** Parent of each process on the machine, from /proc/<pid>/stat (field 4, after the command name). */
-function parents(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
+interface ProcessTable {
+  children: Map<number, number[]>;
+  /** user + system CPU time of each process, in milliseconds. */
+  cpu: Map<number, number>;
+}
+
+/** Each process's parent and CPU time, from /proc/<pid>/stat (fields after the command name). */
+function processes(): ProcessTable {
+  const table: ProcessTable = { children: new Map(), cpu: new Map() };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -38,12 +51,15 @@ function parents(): Map<number, number[]> {
     } catch {
       continue; // Gone since the listing.
     }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const list = children.get(ppid) ?? [];
+    // After ") ": state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    const list = table.children.get(ppid) ?? [];
     list.push(Number(entry));
-    children.set(ppid, list);
+    table.children.set(ppid, list);
+    table.cpu.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS);
   }
-  return children;
+  return table;
 }
 
 function rssOf(pid: number): number {
@@ -56,20 +72,20 @@ function rssOf(pid: number): number {
   }
 }
 
-/** RSS of `root` and all its descendants, in bytes. */
-export function treeRss(root: number): number {
-  const children = parents();
-  let total = 0;
+/** RSS of `root` and all its descendants, in bytes, and the CPU time of each of them. */
+export function sampleTree(root: number): { rss: number; cpu: Map<number, number> } {
+  const table = processes();
+  let rss = 0;
+  const cpu = new Map<number, number>();
   const queue = [root];
-  const seen = new Set<number>();
   while (queue.length) {
     const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    total += rssOf(pid);
-    queue.push(...(children.get(pid) ?? []));
+    if (cpu.has(pid)) continue;
+    cpu.set(pid, table.cpu.get(pid) ?? 0);
+    rss += rssOf(pid);
+    queue.push(...(table.children.get(pid) ?? []));
   }
-  return total;
+  return { rss, cpu };
 }
 
 export function measure(command: string, args: string[], options: MeasureOptions): Promise<Measured> {
@@ -78,8 +94,13 @@ export function measure(command: string, args: string[], options: MeasureOptions
   const log = options.log ? createWriteStream(options.log, { flags: 'a' }) : undefined;
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let peakRss = HAS_PROC ? 0 : NaN;
+  // Last CPU time seen for every process that was ever in the tree (a process that exits keeps its last sample).
+  const cpuSeen = new Map<number, number>();
   const sample = () => {
-    if (HAS_PROC && child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
+    if (!HAS_PROC || !child.pid) return;
+    const { rss, cpu } = sampleTree(child.pid);
+    peakRss = Math.max(peakRss, rss);
+    for (const [pid, ms] of cpu) cpuSeen.set(pid, ms);
   };
   const timer = setInterval(sample, options.interval ?? 200);
   for (const stream of [child.stdout, child.stderr]) {
@@ -108,7 +129,8 @@ export function measure(command: string, args: string[], options: MeasureOptions
     child.once('close', (code) => {
       clearInterval(timer);
       log?.end();
-      resolve({ ms: performance.now() - started, peakRss, code, lines });
+      const cpuMs = HAS_PROC ? [...cpuSeen.values()].reduce((sum, ms) => sum + ms, 0) : NaN;
+      resolve({ ms: performance.now() - started, peakRss, cpuMs, code, lines });
     });
   });
 }
@@ -121,7 +143,13 @@ const ANSI = /\u001b\[[0-9;]*m/g;
  */
 export function astroPhases(lines: Measured['lines']): [string, number][] {
   const phases: [string, number][] = [];
-  const duration = (value: string, unit: string) => Number(value) * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
+  // Astro prints "452ms", "31.13s", "1m 8s" or "2m".
+  const TIME = String.raw`((?:\d+m(?!s)\s*)?(?:[\d.]+m?s)?)`;
+  const duration = (text: string) => {
+    const match = /^(?:(\d+)m(?!s))?\s*(?:([\d.]+)(ms|s))?$/.exec(text.trim());
+    if (!match) return NaN;
+    return Number(match[1] ?? 0) * 60_000 + Number(match[2] ?? 0) * (match[3] === 'ms' ? 1 : 1000);
+  };
   let phase = '';
   let syncing: number | undefined;
   let bundles = 0;
@@ -129,21 +157,23 @@ export function astroPhases(lines: Measured['lines']): [string, number][] {
     const text = raw.replace(ANSI, '');
     if (text.includes('[content] Syncing content')) syncing = at;
     else if (text.includes('[content] Synced content') && syncing !== undefined) phases.push(['content sync', at - syncing]);
-    const types = /\[types\] Generated ([\d.]+)(ms|s)/.exec(text);
-    if (types) phases.push(['types (incl. content sync)', duration(types[1]!, types[2]!)]);
+    const types = new RegExp(String.raw`\[types\] Generated ${TIME}`).exec(text);
+    if (types) phases.push(['types (incl. content sync)', duration(types[1]!)]);
     if (text.includes('Collecting build info')) phase = 'collecting build info';
     else if (text.includes('Building static entrypoints')) phase = 'static entrypoints';
     else if (text.includes('generating static routes')) phase = 'generating static routes';
     else if (text.includes('generating optimized images')) phase = 'generating optimized images';
-    const vite = /\[vite\] ✓ built in ([\d.]+)(ms|s)/.exec(text);
-    if (vite) phases.push([`vite bundle ${++bundles}`, duration(vite[1]!, vite[2]!)]);
-    const completed = /✓ Completed in ([\d.]+)(ms|s|m)/.exec(text);
+    const vite = new RegExp(String.raw`\[vite\] ✓ built in ${TIME}`).exec(text);
+    if (vite) phases.push([`vite bundle ${++bundles}`, duration(vite[1]!)]);
+    const completed = new RegExp(String.raw`✓ Completed in ${TIME}`).exec(text);
     if (completed && phase) {
-      phases.push([phase, duration(completed[1]!, completed[2]!)]);
+      phases.push([phase, duration(completed[1]!)]);
       phase = '';
+    } else if (completed && text.includes('[build]')) {
+      phases.push(['bundling and generating (together)', duration(completed[1]!)]);
     }
-    const pages = /\[build\] (\d+) page\(s\) built in ([\d.]+)(ms|s|m)/.exec(text);
-    if (pages) phases.push(['astro total (its own count)', duration(pages[2]!, pages[3]!)], ['pages Astro counted', Number(pages[1]) * 1000]);
+    const pages = new RegExp(String.raw`\[build\] (\d+) page\(s\) built in ${TIME}`).exec(text);
+    if (pages) phases.push(['astro total (its own count)', duration(pages[2]!)], ['pages Astro counted', Number(pages[1]) * 1000]);
   }
   return phases;
 }
