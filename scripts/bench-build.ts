@@ -20,7 +20,7 @@ import { buildBare, buildProject, writeBareSite, type Build } from './bench/buil
 import { writeCorpus } from './bench/corpus.ts';
 import { countFiles, largestArchive, type FileCount } from './bench/files.ts';
 import { gigabytes, ratio, seconds, table } from './bench/measure.ts';
-import { copyProject, removeDir, ROOT, scratchDir } from './bench/scratch.ts';
+import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
 
 const USAGE = 'Usage: npm run bench:build -- --stories N [--only project|bare] [--keep] [--seed N]';
 
@@ -152,9 +152,8 @@ async function main(): Promise<void> {
   const free = freemem();
   console.log(`Scratch folder: ${root}`);
   console.log(`Free memory now: ${gigabytes(free)} of ${gigabytes(totalmem())}.`);
-  const sourceArticles = join(ROOT, 'content', 'articles');
-  copyProject(projectDir, { withoutArticles: true });
-  const corpus = writeCorpus(sourceArticles, join(projectDir, 'content', 'articles'), { stories, seed });
+  copyProject(projectDir, { withoutStories: true });
+  const corpus = writeCorpus(join(ROOT, STORIES), join(projectDir, STORIES), { stories, seed });
   console.log(
     `Generated ${corpus.stories.toLocaleString('en')} stories (${Object.entries(corpus.byAccess)
       .map(([access, count]) => `${count.toLocaleString('en')} ${access}`)
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
     if (!build.ok) console.error(`The project build failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
   }
   if (only !== 'project') {
-    writeBareSite(bareDir, join(projectDir, 'content', 'articles'));
+    writeBareSite(bareDir, join(projectDir, STORIES));
     console.log('\nBuilding the bare Astro site (astro build)…');
     const build = await buildBare(bareDir);
     results.push({ name: 'bare Astro', build, files: countFiles(join(bareDir, 'dist')) });

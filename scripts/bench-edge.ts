@@ -21,13 +21,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { meterSecrets, monthOf, signMeter, METER_COOKIE } from '../functions/meter/index.ts';
-import type { Manifest, ManifestArticle } from '../src/paywall/manifest.ts';
+import { meterSecrets, monthOf, signMeter } from '../functions/meter/index.ts';
+import { COOKIES, LOCKED_PART_CLASS, HOOKS } from '../src/paywall/contract.ts';
+import type { Manifest, ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { buildProject } from './bench/builds.ts';
 import { writeCorpus } from './bench/corpus.ts';
 import { ratio, seconds, table } from './bench/measure.ts';
-import { copyProject, removeDir, ROOT, scratchDir } from './bench/scratch.ts';
+import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
 import { startLocalSite, type LocalSite } from './local-site.ts';
 
 const USAGE =
@@ -101,9 +102,9 @@ const html = (response: Response) => response.headers.get('Content-Type')?.start
 /** The paths to measure on one site, all taken from its own build. */
 async function targetsOf(dir: string, manifest: Manifest): Promise<Target[]> {
   const now = Date.now() / 1000;
-  const published = manifest.articles.filter((article) => article.publishAt <= now);
-  const first = (access: ManifestArticle['access']) => {
-    const found = published.find((article) => article.access === access);
+  const published = manifest.stories.filter((story) => story.publishAt <= now);
+  const first = (access: ManifestStory['access']) => {
+    const found = published.find((story) => story.access === access);
     if (!found) throw new Error(`The build in ${dir} has no published ${access} story to measure`);
     return found;
   };
@@ -120,32 +121,32 @@ async function targetsOf(dir: string, manifest: Manifest): Promise<Target[]> {
   const plans = JSON.parse(readFileSync(join(dir, 'content', 'plans.json'), 'utf8')) as { plans: { id: string }[] };
   const session = execFileSync(process.execPath, ['scripts/token.ts', '--plan', plans.plans[0]!.id], { cwd: dir, encoding: 'utf8' }).trim();
 
-  // The structured data names `.paywalled-part` on every locked page; only the full text has the element.
-  const fullText = (body: string) => body.includes('class="paywalled-part"');
+  // The structured data names the locked part's class on every locked page; only the full text has the element.
+  const fullText = (body: string) => body.includes(`class="${LOCKED_PART_CLASS}"`);
   const full = (_: Response, body: string) => (fullText(body) ? undefined : 'expected the full text');
   return [
     { name: 'asset (CSS)', path: css, check: (response) => (response.headers.get('Content-Type')?.includes('css') ? undefined : 'not CSS') },
     {
       name: 'free story',
       path: free.path,
-      check: (response, body) => (html(response) && !body.includes('data-wall-reason') ? undefined : 'expected a story without a wall'),
+      check: (response, body) => (html(response) && !body.includes(HOOKS.wallReason) ? undefined : 'expected a story without a wall'),
     },
     {
       name: 'premium teaser (anonymous)',
       path: premium.path,
-      check: (_, body) => (body.includes('data-wall-reason') && !fullText(body) ? undefined : 'expected the teaser and the wall'),
+      check: (_, body) => (body.includes(HOOKS.wallReason) && !fullText(body) ? undefined : 'expected the teaser and the wall'),
     },
     {
       name: 'metered re-read',
       path: metered.path,
-      cookie: `${METER_COOKIE}=${meter}`,
+      cookie: `${COOKIES.meter}=${meter}`,
       check: (response, body) => full(response, body) ?? (response.headers.get('Set-Cookie') ? 'a re-read must not count again' : undefined),
     },
     { name: 'subscriber (premium story)', path: premium.path, cookie: session, check: full },
     {
       name: 'listing page (/latest/)',
       path: '/latest/',
-      check: (response, body) => (html(response) && body.includes('data-story') ? undefined : 'expected a listing'),
+      check: (response, body) => (html(response) && body.includes(HOOKS.storyCard) ? undefined : 'expected a listing'),
     },
   ];
 }
@@ -206,13 +207,13 @@ async function main(): Promise<void> {
     const demo = readManifest(ROOT);
     if (!existsSync(join(ROOT, '.dev.vars'))) throw new Error('Create local secrets first: npm run setup');
     const built = statSync(join(ROOT, 'dist', 'paywall-manifest.json')).mtime;
-    console.log(`Demo site: dist/ as built at ${built.toISOString()} (${demo.manifest.articles.length} stories).`);
-    sites.push({ name: `demo (${demo.manifest.articles.length})`, dir: ROOT, stories: demo.manifest.articles.length, manifestBytes: demo.bytes, targets: [] });
+    console.log(`Demo site: dist/ as built at ${built.toISOString()} (${demo.manifest.stories.length} stories).`);
+    sites.push({ name: `demo (${demo.manifest.stories.length})`, dir: ROOT, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
 
     if (scratch && stories !== undefined) {
       const dir = join(scratch, 'project');
-      copyProject(dir, { withoutArticles: true });
-      const corpus = writeCorpus(join(ROOT, 'content', 'articles'), join(dir, 'content', 'articles'), { stories, seed: Number(values.seed) });
+      copyProject(dir, { withoutStories: true });
+      const corpus = writeCorpus(join(ROOT, STORIES), join(dir, STORIES), { stories, seed: Number(values.seed) });
       console.log(`\nBuilding a ${corpus.stories.toLocaleString('en')}-story archive in ${dir}…`);
       const build = await buildProject(dir);
       if (!build.ok) throw new Error(`The ${stories}-story build failed; see ${join(dir, 'bench-build.log')} (use --keep)`);

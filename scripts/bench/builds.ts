@@ -87,8 +87,8 @@ export function buildProject(dir: string): Promise<Build> {
   return runSteps(dir, buildCommands(dir), 'project |');
 }
 
-/** Writes the bare Astro site into `dir`, with a copy of the stories in `articles`. */
-export function writeBareSite(dir: string, articles: string): void {
+/** Writes the bare Astro site into `dir`, with a copy of the stories in `stories`. */
+export function writeBareSite(dir: string, stories: string): void {
   writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'bare-astro-mdx', private: true, type: 'module' }, null, 2)}\n`);
   writeFile(
     join(dir, 'astro.config.mjs'),
@@ -107,8 +107,8 @@ import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 
 export const collections = {
-  articles: defineCollection({
-    loader: glob({ pattern: '**/*.{md,mdx}', base: './content/articles' }),
+  stories: defineCollection({
+    loader: glob({ pattern: '**/*.{md,mdx}', base: './content/stories' }),
     schema: ({ image }) =>
       z.looseObject({
         title: z.string(),
@@ -120,13 +120,13 @@ export const collections = {
   );
   writeFile(join(dir, 'src/components/Paywall.astro'), '<hr class="paywall" />\n');
   writeFile(
-    join(dir, 'src/pages/articles/[...slug].astro'),
+    join(dir, 'src/pages/stories/[...slug].astro'),
     `---
 import { getCollection, render } from 'astro:content';
 import Paywall from '../../components/Paywall.astro';
 
 export async function getStaticPaths() {
-  return (await getCollection('articles')).map((entry) => ({ params: { slug: entry.id }, props: { entry } }));
+  return (await getCollection('stories')).map((entry) => ({ params: { slug: entry.id }, props: { entry } }));
 }
 
 const { entry } = Astro.props;
@@ -144,7 +144,7 @@ const { Content } = await render(entry);
 </html>
 `,
   );
-  cpSync(articles, join(dir, 'content/articles'), { recursive: true });
+  cpSync(stories, join(dir, 'content/stories'), { recursive: true });
   linkPackages(dir);
 }
 

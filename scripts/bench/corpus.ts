@@ -1,9 +1,11 @@
-// A large archive for the scale benchmarks, made from the demo stories in content/articles/: each
+// A large archive for the scale benchmarks, made from the demo stories in content/stories/: each
 // generated story is a copy of one demo story with its own file name (so its own address and
 // meter key), headline, publication date (spread evenly, with jitter, from 1997 to the newest demo
 // story) and tags (drawn from the demo stories' tags). Section, author, access level, source and
 // picture stay those of the demo story it copies, so every story stays valid for the schema, and
-// the pictures (./images/…) are copied along. The body is the demo story's body, untouched.
+// the pictures (./images/…) are copied along. The body is the demo story's, with its figures
+// changed (every number gets other digits of the same length): each body is its own text, as in a
+// real archive, so no cache or serializer can share one copy between stories.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -117,6 +119,22 @@ export function istTimestamp(date: Date): string {
   return `${ist.toISOString().slice(0, 19)}+05:30`;
 }
 
+/** The body with other digits in every number, list numbers at the start of a line kept. */
+export function varyFigures(body: string, next: () => number): string {
+  return body
+    .split('\n')
+    .map((line) => {
+      const marker = /^\s*\d+[.)]\s/.exec(line)?.[0] ?? '';
+      return (
+        marker +
+        line.slice(marker.length).replace(/\d+/g, (digits) =>
+          [...digits].map((digit, index) => (index === 0 && digit !== '0' ? 1 + Math.floor(next() * 9) : Math.floor(next() * 10))).join(''),
+        )
+      );
+    })
+    .join('\n');
+}
+
 const KICKERS = ['', '', '', 'Analysis: ', 'Explainer: ', 'Update: ', 'Briefing: ', 'From the archive: '];
 
 /** The frontmatter lines that this generator rewrites; every other line is kept as it is. */
@@ -199,7 +217,7 @@ export function writeCorpus(sourceDir: string, targetDir: string, options: Corpu
     // The story's own first tag keeps it near its topic; up to two more from the demo's tags.
     const tags = [...new Set([...source.tags.slice(0, 1), ...Array.from({ length: Math.floor(next() * 3) }, () => pool[Math.floor(next() * pool.length)]!)])];
     const slug = `${source.slug}-${String(index + 1).padStart(width, '0')}`;
-    writeFileSync(join(targetDir, `${slug}.mdx`), `${rewrite(source, title, published, tags)}${source.body}`);
+    writeFileSync(join(targetDir, `${slug}.mdx`), `${rewrite(source, title, published, tags)}${varyFigures(source.body, next)}`);
 
     const access = source.access ?? defaults.get(source.section) ?? '(section default)';
     summary.byAccess[access] = (summary.byAccess[access] ?? 0) + 1;

@@ -29,7 +29,7 @@ const LATER_PAGE = /\/\d+\/index\.html$/;
 const LISTING = /^(latest|sections|authors|tags|archive)\//;
 
 export const FILE_KINDS: FileKind[] = [
-  { kind: 'story pages (public: teaser or free story)', perStory: true, test: (path) => path.startsWith('articles/') },
+  { kind: 'story pages (public: teaser or free story)', perStory: true, test: (path) => path.startsWith('stories/') },
   { kind: 'full-text pages (/full/)', perStory: true, test: (path) => path.startsWith('full/') },
   { kind: 'Pagefind fragments', perStory: true, test: (path) => path.startsWith('pagefind/fragment/') },
   { kind: 'Pagefind index chunks', perStory: true, test: (path) => path.startsWith('pagefind/index/') },

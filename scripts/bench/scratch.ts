@@ -10,6 +10,9 @@ import { basename, join, resolve } from 'node:path';
 /** The project's root folder. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** Where the stories live, relative to the project's root. */
+export const STORIES = join('content', 'stories');
+
 /** Never copied: installed packages (linked instead), builds, caches, history, and what only people read. */
 const SKIPPED = new Set(['node_modules', 'dist', '.astro', '.wrangler', '.git', 'test-results', 'docs', 'test']);
 
@@ -32,16 +35,16 @@ export function linkPackages(dir: string): void {
 
 /**
  * Copies the project into `dir` (its sources, content, configuration, scripts and local secrets,
- * if any) with its packages linked. With `articles`, content/articles/ is left empty for a
- * generated archive; its pictures are copied either way.
+ * if any) with its packages linked. With `withoutStories`, the stories folder is left without
+ * stories, for a generated archive; its pictures are copied either way.
  */
-export function copyProject(dir: string, options: { withoutArticles?: boolean } = {}): void {
+export function copyProject(dir: string, options: { withoutStories?: boolean } = {}): void {
   mkdirSync(dir, { recursive: true });
   for (const entry of readdirSync(ROOT)) {
     if (SKIPPED.has(entry)) continue;
     cpSync(join(ROOT, entry), join(dir, entry), {
       recursive: true,
-      filter: (source) => !(options.withoutArticles && /[\\/]content[\\/]articles[\\/][^\\/]+\.mdx?$/.test(source)),
+      filter: (source) => !(options.withoutStories && source.startsWith(join(ROOT, STORIES)) && /\.mdx?$/.test(source)),
     });
   }
   linkPackages(dir);
