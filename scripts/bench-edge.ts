@@ -11,6 +11,11 @@
 //   npm run bench:edge                    # the demo site alone
 //   npm run bench:edge -- --stories 10000 # and, side by side, a generated 10,000-story archive
 //   npm run bench:edge -- --rounds 7 --duration 5 --connections 32 --threads 2
+//   npm run bench:edge -- --test-mode     # as `npm start` serves it: test keys, a banner on every page
+//
+// By default the Worker runs as deployed with live payment keys: placeholder live-format keys
+// (which never reach a provider: no measured path pays) so that pages carry no test-mode banner,
+// whose rewrite of every HTML response is a local artefact. No payment provider is started.
 //
 // With --stories N it generates an N-story archive (as `npm run bench:build` does) in a scratch
 // copy of the project, builds it, and serves both sites at once; the rounds alternate between
@@ -47,6 +52,7 @@ const OPTIONS = {
   threads: { type: 'string', default: '2' },
   seed: { type: 'string', default: '1' },
   keep: { type: 'boolean', default: false },
+  'test-mode': { type: 'boolean', default: false },
 } as const;
 
 function options() {
@@ -72,6 +78,9 @@ if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk is not installed. On Debian or Ubuntu: apt-get install -y wrk (macOS: brew install wrk).');
   process.exit(1);
 }
+
+/** Placeholder keys in the live format, so the Worker is not in test mode; no measured path uses them. */
+const LIVE_LOOKING_KEYS = { STRIPE_SECRET_KEY: 'sk_live_benchmark_placeholder', RAZORPAY_KEY_ID: 'rzp_live_benchmark_placeholder' };
 
 interface Target {
   name: string;
@@ -229,7 +238,7 @@ async function main(): Promise<void> {
       // startLocalSite works in the current folder (dist/, .dev.vars, scripts/).
       process.chdir(site.dir);
       try {
-        site.local = await startLocalSite({ name: 'konkan-bench-edge' });
+        site.local = await startLocalSite({ name: 'konkan-bench-edge', testProvider: false, vars: values['test-mode'] ? {} : LIVE_LOOKING_KEYS });
       } finally {
         process.chdir(home);
       }
@@ -260,6 +269,7 @@ async function main(): Promise<void> {
 
     console.log(
       `\n${new Date().toISOString()} · wrk ${threads} threads × ${connections} connections, ${duration} s per run, median of ${rounds} rounds · ` +
+        `${values['test-mode'] ? 'test mode (banner on every page)' : 'live-format payment keys (no test-mode banner)'} · ` +
         `${cpus().length} CPU cores · Node ${process.version}\n`,
     );
     const header = ['Path', ...sites.flatMap((site) => [`${site.name}: req/s`, '× asset', 'latency'])];
