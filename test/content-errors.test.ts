@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectCopy } from './project-copy.ts';
+import { manifestIndexPath } from '../src/paywall/contract.ts';
+import type { ManifestIndex } from '../src/paywall/manifest.ts';
 
 // An editor's mistakes stop the build with a message that names the file, the field and what is
 // wrong. Each case breaks one story in a scratch copy and runs the real Astro.
@@ -83,8 +85,8 @@ describe('embargoed stories', () => {
     expect(code, output).toBe(0);
     const slug = 'port-container-berth-expansion';
     expect(existsSync(join(project.dir, `dist/stories/${slug}/index.html`))).toBe(true);
-    const manifest = JSON.parse(project.read('dist/paywall-manifest.json'));
-    expect(manifest.stories.find((story: { path: string }) => story.path === `/stories/${slug}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
+    const index: ManifestIndex = JSON.parse(project.read(`dist${manifestIndexPath()}`));
+    expect(index.pending.find((story) => story.path === `/stories/${slug}/`)?.publishAt).toBeGreaterThan(Date.now() / 1000);
     expect(project.read('dist/sitemap-0.xml')).not.toContain(slug);
     expect(project.read('dist/rss.xml')).not.toContain(slug);
     expect(project.read('dist/news-sitemap.xml')).not.toContain(slug);

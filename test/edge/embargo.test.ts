@@ -1,26 +1,32 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES } from '../../src/paywall/contract.ts';
+import { COOKIES, MANIFEST_PREFIX, manifestIndexPath, manifestShardPath } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index.ts';
-import type { Manifest } from '../../src/paywall/manifest.ts';
+import { shardOf, type ManifestIndex, type ManifestShard } from '../../src/paywall/manifest.ts';
 import { assetsWith } from './assets.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { ORIGIN } from './client.ts';
+import { builtManifest } from './publication.ts';
 
 // A story whose publication time is ahead is built like any other; the edge answers 404 for it and
 // takes it off every listing until that moment, with no rebuild. The test moves one story's time
-// in the manifest the Worker reads, as a future-dated story's would be.
+// in the manifest the Worker reads (its shard and the index's pending embargoes), as a
+// future-dated story's would be.
 
 async function withPublishAt(path: string, publishAt: number): Promise<Env> {
-  const manifest: Manifest = await (await env.ASSETS.fetch(`${ORIGIN}/paywall-manifest.json`)).json();
-  const changed = JSON.stringify({
-    ...manifest,
-    stories: manifest.stories.map((story) => (story.path === path ? { ...story, publishAt } : story)),
+  const { index, stories } = await builtManifest();
+  const shard = shardOf(path, index.shards);
+  const changedIndex: ManifestIndex = { ...index, pending: [...index.pending.filter((story) => story.path !== path), { path, publishAt }] };
+  const changedShard: ManifestShard = {
+    version: 2,
+    stories: stories.filter((story) => shardOf(story.path, index.shards) === shard).map((story) => (story.path === path ? { ...story, publishAt } : story)),
+  };
+  const assets = assetsWith(env.ASSETS, (pathname) => {
+    if (pathname === manifestIndexPath()) return Response.json(changedIndex);
+    if (pathname === manifestShardPath(shard)) return Response.json(changedShard);
+    return undefined;
   });
-  const assets = assetsWith(env.ASSETS, (pathname) =>
-    pathname === '/paywall-manifest.json' ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
-  );
   return { ...env, ASSETS: assets };
 }
 
@@ -61,7 +67,7 @@ describe('embargo at the edge', () => {
 
   it('keeps the story back by its own publication time when the manifest cannot be read', async () => {
     const future = later();
-    const assets = assetsWith(env.ASSETS, (pathname) => (pathname === '/paywall-manifest.json' ? new Response('', { status: 500 }) : undefined));
+    const assets = assetsWith(env.ASSETS, (pathname) => (pathname.startsWith(`${MANIFEST_PREFIX}/`) ? new Response('', { status: 500 }) : undefined));
     const moved = {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         const response = await assets.fetch(input, init);
