@@ -34,6 +34,9 @@ export const FILE_KINDS: FileKind[] = [
   { kind: 'Pagefind fragments', perStory: true, test: (path) => path.startsWith('pagefind/fragment/') },
   { kind: 'Pagefind index chunks', perStory: true, test: (path) => path.startsWith('pagefind/index/') },
   { kind: 'Pagefind other (filters, wasm, ui)', perStory: false, test: (path) => path.startsWith('pagefind/') },
+  // One page per month with stories: it grows with the years the archive spans, not its size.
+  { kind: 'date archive month pages', perStory: false, test: (path) => /^archive\/\d{4}\/\d{2}\//.test(path) },
+  { kind: 'manifest shards (one per 256 stories)', perStory: true, test: (path) => /^paywall-manifest\/\d+\.json$/.test(path) },
   { kind: 'listing pages 2, 3, … (latest, sections, authors, tags)', perStory: true, test: (path) => LISTING.test(path) && LATER_PAGE.test(path) },
   { kind: 'listing first pages', perStory: false, test: (path) => LISTING.test(path) },
   { kind: 'built assets (_astro/)', perStory: false, test: (path) => path.startsWith('_astro/') },
