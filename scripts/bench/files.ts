@@ -24,7 +24,7 @@ export interface FileKind {
   test: (path: string) => boolean;
 }
 
-/** Listing pages after the first (`…/2/index.html`): their number grows with the archive. */
+/** Listing pages after the first (`…/2/index.html`). */
 const LATER_PAGE = /\/\d+\/index\.html$/;
 const LISTING = /^(latest|sections|authors|tags|archive)\//;
 
@@ -37,7 +37,8 @@ export const FILE_KINDS: FileKind[] = [
   // One page per month with stories: it grows with the years the archive spans, not its size.
   { kind: 'date archive month pages', perStory: false, test: (path) => /^archive\/\d{4}\/\d{2}\//.test(path) },
   { kind: 'manifest shards (one per 256 stories)', perStory: true, test: (path) => /^paywall-manifest\/\d+\.json$/.test(path) },
-  { kind: 'listing pages 2, 3, … (latest, sections, authors, tags)', perStory: true, test: (path) => LISTING.test(path) && LATER_PAGE.test(path) },
+  // Ten numbered pages at most per listing (src/site.ts): they grow with the listings, not the stories.
+  { kind: 'listing pages 2, 3, … (latest, sections, authors, tags)', perStory: false, test: (path) => LISTING.test(path) && LATER_PAGE.test(path) },
   { kind: 'listing first pages', perStory: false, test: (path) => LISTING.test(path) },
   { kind: 'built assets (_astro/)', perStory: false, test: (path) => path.startsWith('_astro/') },
   { kind: 'everything else (front page, feeds, sitemaps, manifest, …)', perStory: false, test: () => true },
