@@ -206,6 +206,18 @@ describe('the edge fails closed', () => {
     expect(body).toContain('data-wall-reason');
   });
 
+  it('reads the manifest again after a malformed read, instead of keeping the failure for the isolate', async () => {
+    let malformed = true;
+    const flaky = assetsWith(env.ASSETS, (path) => (malformed && path === manifestIndexPath() ? Response.json({ version: 2 }) : undefined));
+    const premium = byAccess('premium');
+    const cookie = cookies({ [COOKIES.session]: await session() });
+    const first = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: flaky });
+    expect(leaked(premium.path, first.body)).toEqual([]);
+    malformed = false;
+    const second = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: flaky });
+    expect(leaked(premium.path, second.body)).toEqual(locked[premium.path]);
+  });
+
   // The index and the shard are read separately; either one missing must end at the public file.
   it.each([
     ['the manifest is missing', (path: string) => path.startsWith(`${MANIFEST_PREFIX}/`)],

@@ -27,16 +27,15 @@ async function fetchJson(assets: Fetcher, path: string, origin: string): Promise
  */
 export function loadManifestIndex(assets: Fetcher, origin: string): Promise<ManifestIndex> {
   const loaded = forAssets(assets);
-  loaded.index ??= fetchJson(assets, manifestIndexPath(), origin).then(
-    (index) => {
+  loaded.index ??= fetchJson(assets, manifestIndexPath(), origin)
+    .then((index) => {
       if (!isManifestIndex(index)) throw new Error('The build manifest is not in the expected format; rebuild the site');
       return index;
-    },
-    (error: unknown) => {
+    })
+    .catch((error: unknown) => {
       loaded.index = undefined;
       throw error;
-    },
-  );
+    });
   return loaded.index;
 }
 
