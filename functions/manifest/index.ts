@@ -8,10 +8,10 @@ type Shard = ReadonlyMap<string, ManifestStory>;
  * shards requests have needed so far. Nothing here is read whole, so a fresh isolate's first
  * request costs the same for ten stories as for thirty thousand.
  */
-let cached: { assets: Fetcher; index?: Promise<ManifestIndex>; shards: Map<number, Promise<Shard>> } | undefined;
+let cached: { assets: Fetcher; index: Promise<ManifestIndex> | undefined; shards: Map<number, Promise<Shard>> } | undefined;
 
 function forAssets(assets: Fetcher): NonNullable<typeof cached> {
-  if (cached?.assets !== assets) cached = { assets, shards: new Map() };
+  if (cached?.assets !== assets) cached = { assets, index: undefined, shards: new Map() };
   return cached;
 }
 
