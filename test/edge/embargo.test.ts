@@ -44,7 +44,13 @@ describe('embargo at the edge', () => {
 
   it('takes the story off the front page, its section and the archive until then', async () => {
     const bindings = await withPublishAt(free, later());
-    for (const listing of ['/', '/sections/city/', '/latest/', '/tags/monsoon/']) {
+    // Its month in the date archive: the month page that lists it as built.
+    const archive = await (await app.request(`${ORIGIN}/archive/`, {}, env)).text();
+    const months = [...archive.matchAll(/href="(\/archive\/\d{4}\/\d{2}\/)"/g)].map((match) => match[1]!);
+    const pages = await Promise.all(months.map(async (month) => ({ month, html: await (await app.request(`${ORIGIN}${month}`, {}, env)).text() })));
+    const month = pages.find(({ html }) => html.includes(`href="${free}"`))?.month;
+    expect(month).toBeDefined();
+    for (const listing of ['/', '/sections/city/', '/latest/', '/tags/monsoon/', month!]) {
       const response = await app.request(`${ORIGIN}${listing}`, {}, bindings);
       const html = await response.text();
       expect(response.status, listing).toBe(200);
