@@ -4,21 +4,22 @@ import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
 import { readFileSync } from 'node:fs';
-import { FULL_PREFIX, MANIFEST_PATH, PAGES } from './src/paywall/contract.ts';
+import { FULL_PREFIX, MANIFEST_PREFIX, manifestIndexPath, PAGES } from './src/paywall/contract.ts';
 
 /**
  * Stories whose publication time is still ahead are built (the edge holds them back until then)
  * but must not be advertised before it. The sitemap is written after the pages, so this reads
- * their publication times from the build's own manifest: the same source the edge decides by.
+ * their publication times from the build's own manifest (its index lists every story embargoed at
+ * build time): the same source the edge decides by.
  */
 /** @type {Set<string> | undefined} */
 let embargoed;
 function embargoedPaths() {
   if (!embargoed) {
-    /** @type {import('./src/paywall/manifest.ts').Manifest} */
-    const manifest = JSON.parse(readFileSync(new URL(`./dist${MANIFEST_PATH}`, import.meta.url), 'utf8'));
+    /** @type {import('./src/paywall/manifest.ts').ManifestIndex} */
+    const index = JSON.parse(readFileSync(new URL(`./dist${manifestIndexPath()}`, import.meta.url), 'utf8'));
     const now = Date.now() / 1000;
-    embargoed = new Set(manifest.stories.filter((story) => story.publishAt > now).map((story) => story.path));
+    embargoed = new Set(index.pending.filter((story) => story.publishAt > now).map((story) => story.path));
   }
   return embargoed;
 }
@@ -40,7 +41,7 @@ export default defineConfig({
         const path = new URL(page).pathname;
         return (
           !path.startsWith(`${FULL_PREFIX}/`) &&
-          path !== MANIFEST_PATH &&
+          !path.startsWith(`${MANIFEST_PREFIX}/`) &&
           !(/** @type {string[]} */ ([PAGES.login, PAGES.account, PAGES.checkoutReturn])).includes(path) &&
           !embargoedPaths().has(path)
         );

@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES } from '../src/paywall/contract.ts';
+import { COOKIES, MANIFEST_PREFIX, manifestIndexPath, manifestShardPath } from '../src/paywall/contract.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetsWith } from '../test/edge/assets.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
-import type { Manifest, ManifestStory } from '../src/paywall/manifest.ts';
+import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { app } from './index.ts';
 import { usedUpMeter } from '../test/edge/publication.ts';
@@ -15,12 +15,12 @@ import { plansFile } from '../src/paywall/plans.ts';
 // These run the real Worker on the real build (dist/) inside workerd. `npm test` builds first.
 const origin = new URL(settings.url).origin;
 const day = 86_400_000;
-let manifest: Manifest;
+let manifest: Awaited<ReturnType<typeof readWholeManifest>>;
 const locked: Record<string, string[]> = {};
 const byAccess = (access: ManifestStory['access']) => manifest.stories.find((story) => story.access === access)!;
 
 beforeAll(async () => {
-  manifest = await (await env.ASSETS.fetch(`${origin}/paywall-manifest.json`)).json();
+  manifest = await readWholeManifest(async (path) => (await env.ASSETS.fetch(`${origin}${path}`)).json());
   for (const story of manifest.stories.filter((entry) => entry.fullPath)) {
     const html = await (await env.ASSETS.fetch(`${origin}${story.fullPath}`)).text();
     locked[story.path] = sentencesOf(textOf(paywalledPartOf(html)));
@@ -44,7 +44,7 @@ const cookies = (pairs: Record<string, string>) =>
   Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
 
 describe('guarded files', () => {
-  it.each(['/full/stories/x/', '/paywall-manifest.json', '/%66ull/stories/x/', '/FULL/stories/x/'])(
+  it.each(['/full/stories/x/', manifestIndexPath(), manifestShardPath(0), '/%66ull/stories/x/', '/FULL/stories/x/'])(
     'answers %s with the 404 page',
     async (path) => {
       const real = path.replace('/x/', `${byAccess('premium').path.replace('/stories', '')}`);
@@ -205,8 +205,24 @@ describe('the edge fails closed', () => {
     expect(body).toContain('data-wall-reason');
   });
 
-  it('serves only public files when the manifest is missing', async () => {
-    const noManifest = assetsWith(env.ASSETS, (path) => (path === '/paywall-manifest.json' ? new Response('', { status: 404 }) : undefined));
+  it('reads the manifest again after a malformed read, instead of keeping the failure for the isolate', async () => {
+    let malformed = true;
+    const flaky = assetsWith(env.ASSETS, (path) => (malformed && path === manifestIndexPath() ? Response.json({ version: 2 }) : undefined));
+    const premium = byAccess('premium');
+    const cookie = cookies({ [COOKIES.session]: await session() });
+    const first = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: flaky });
+    expect(leaked(premium.path, first.body)).toEqual([]);
+    malformed = false;
+    const second = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: flaky });
+    expect(leaked(premium.path, second.body)).toEqual(locked[premium.path]);
+  });
+
+  // The index and the shard are read separately; either one missing must end at the public file.
+  it.each([
+    ['the manifest is missing', (path: string) => path.startsWith(`${MANIFEST_PREFIX}/`)],
+    ["the story's shard is missing", (path: string) => path.startsWith(`${MANIFEST_PREFIX}/`) && path !== manifestIndexPath()],
+  ])('serves only public files when %s', async (_, missing) => {
+    const noManifest = assetsWith(env.ASSETS, (path) => (missing(path) ? new Response('', { status: 404 }) : undefined));
     const premium = byAccess('premium');
     const cookie = cookies({ [COOKIES.session]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: noManifest });

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
 import { parseEnv } from 'node:util';
+import { readWholeManifest } from '../src/paywall/manifest.ts';
 import { plansFile } from '../src/paywall/plans.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startLocalSite, type LocalSite } from './local-site.ts';
@@ -27,11 +28,6 @@ const { values } = parseArgs({
 });
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
-
-interface ManifestEntry {
-  path: string;
-  access: 'free' | 'metered' | 'premium';
-}
 
 interface Measured {
   name: string;
@@ -71,8 +67,8 @@ interface PageToMeasure {
 }
 
 /** The pages to measure, chosen from the build's manifest: no slug is written down here. */
-function pagesToMeasure(): PageToMeasure[] {
-  const manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8')) as { stories: ManifestEntry[] };
+async function pagesToMeasure(): Promise<PageToMeasure[]> {
+  const manifest = await readWholeManifest(async (path) => JSON.parse(readFileSync(`dist${path}`, 'utf8')));
   const free = manifest.stories.find((story) => story.access === 'free');
   // A premium story: Lighthouse's browser has no session, so it always gets the teaser and wall.
   const walled = manifest.stories.find((story) => story.access === 'premium');
@@ -160,7 +156,7 @@ async function main() {
     run(['scripts/dev-vars.ts']);
     run(['node_modules/astro/bin/astro.mjs', 'build'], { ASTRO_TELEMETRY_DISABLED: '1' });
   }
-  const pages = pagesToMeasure();
+  const pages = await pagesToMeasure();
 
   let site: LocalSite | undefined;
   let chrome: LaunchedChrome | undefined;

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { manifestIndexPath } from '../src/paywall/contract.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { startTestProvider, type TestAccount, type TestProvider } from './test-provider/index.ts';
 
@@ -116,7 +117,7 @@ function stopped(child: ChildProcess): Promise<void> {
 
 /** Serves the current build. Run `npm run build` (and `npm run setup` for `.dev.vars`) first. */
 export async function startLocalSite(options: LocalSiteOptions = {}): Promise<LocalSite> {
-  if (!existsSync('dist/paywall-manifest.json')) throw new Error('Build the site first: npm run build');
+  if (!existsSync(`dist${manifestIndexPath()}`)) throw new Error('Build the site first: npm run build');
   if (!existsSync('.dev.vars')) throw new Error('Create local secrets first: npm run setup');
   const temporary = options.persistTo === undefined;
   const state = options.persistTo ?? mkdtempSync(join(tmpdir(), `${options.name ?? 'presswall-site'}-`));

@@ -1,6 +1,8 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
 import type { Access } from './paywall/access.ts';
 import { storyPath } from './paywall/contract.ts';
+import { yearMonthOf } from './paywall/dates.ts';
+import { settings } from './paywall/settings.ts';
 import sectionsFile from '../content/sections.json' with { type: 'json' };
 
 export type StoryEntry = CollectionEntry<'stories'>;
@@ -84,12 +86,52 @@ export function isLocked(story: Story): boolean {
   return story.access !== 'free';
 }
 
+/** Stories by section and by tag, each list newest first: built once per list of stories, so listings and related stories need no scan of the archive each. */
+interface StoryIndex {
+  bySection: Map<string, Story[]>;
+  byTag: Map<string, Story[]>;
+}
+
+const storyIndexes = new WeakMap<Story[], StoryIndex>();
+
+export function storyIndexOf(stories: Story[]): StoryIndex {
+  let index = storyIndexes.get(stories);
+  if (!index) {
+    const add = (map: Map<string, Story[]>, key: string, story: Story) => {
+      const list = map.get(key);
+      if (list) list.push(story);
+      else map.set(key, [story]);
+    };
+    const newestFirst = [...stories].sort((a, b) => b.publishAt - a.publishAt);
+    index = { bySection: new Map(), byTag: new Map() };
+    for (const story of newestFirst) {
+      add(index.bySection, story.section.id, story);
+      for (const tag of new Set(story.entry.data.tags)) add(index.byTag, tag, story);
+    }
+    storyIndexes.set(stories, index);
+  }
+  return index;
+}
+
+/**
+ * How many of the newest stories of a section or tag are candidates. Comparing every story with
+ * every other one made the build quadratic in the archive; this keeps each story's share constant.
+ * It picks other stories than a comparison with all would only when an older story, outside the
+ * newest of every list it is on, has more tags in common than every newer one: then the newer win.
+ */
+const CANDIDATES_PER_LIST = 50;
+
 /** Up to `count` other stories: same section first, then shared tags, newest first. */
 export function relatedTo(story: Story, stories: Story[], count = 3): Story[] {
+  const { bySection, byTag } = storyIndexOf(stories);
   const tags = new Set(story.entry.data.tags);
+  const candidates = new Set<Story>();
+  for (const list of [bySection.get(story.section.id), ...[...tags].map((tag) => byTag.get(tag))]) {
+    for (const other of (list ?? []).slice(0, CANDIDATES_PER_LIST + 1)) candidates.add(other);
+  }
   const score = (other: Story) =>
     (other.section.id === story.section.id ? 10 : 0) + other.entry.data.tags.filter((tag) => tags.has(tag)).length;
-  return stories
+  return [...candidates]
     .filter((other) => other.id !== story.id && score(other) > 0)
     .sort((a, b) => score(b) - score(a) || b.publishAt - a.publishAt)
     .slice(0, count);
@@ -104,6 +146,39 @@ export async function orderedSections(): Promise<Section[]> {
 
 export const ACCESS_LABELS = { free: 'Free', metered: '', premium: 'Premium' } as const;
 
+/**
+ * Numbered pages a listing (all stories, a section, an author, a tag) keeps, newest first. Older
+ * stories are reached through the date archive instead, so the count of listing pages stays the
+ * same however large the archive grows.
+ */
+const NUMBERED_PAGES = 10;
+
+/** The stories a listing's numbered pages hold, and whether older ones are left to the date archive. */
+export function listingStories(stories: Story[]): { stories: Story[]; older: boolean } {
+  const room = NUMBERED_PAGES * settings.listingPageSize;
+  return { stories: stories.slice(0, room), older: stories.length > room };
+}
+
+/**
+ * The date archive: one page per month that has a published story, each listing every story of
+ * its month, embargoed ones among them for the edge to hide until their time. A month whose only
+ * stories are embargoed gets its page at a build after their time, so the page cannot give them away.
+ */
+export async function archiveMonths(): Promise<{ year: string; month: string; stories: Story[]; published: number }[]> {
+  const now = Date.now() / 1000;
+  const months = new Map<string, { year: string; month: string; stories: Story[]; published: number }>();
+  for (const story of await allStories()) {
+    const { year, month } = yearMonthOf(story.entry.data.published);
+    const key = `${year}/${month}`;
+    let entry = months.get(key);
+    if (!entry) months.set(key, (entry = { year, month, stories: [], published: 0 }));
+    entry.stories.push(story);
+    if (story.publishAt <= now) entry.published++;
+  }
+  return [...months.values()].filter((entry) => entry.published > 0);
+}
+
+export const archivePath = (year?: string, month?: string) => (year && month ? `/archive/${year}/${month}/` : '/archive/');
 export const sectionPath = (id: string) => `/sections/${id}/`;
 export const authorPath = (id: string) => `/authors/${id}/`;
 export const tagPath = (tag: string) => `/tags/${tag}/`;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FULL_PREFIX } from '../src/paywall/contract.ts';
+import { FULL_PREFIX, HOOKS } from '../src/paywall/contract.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles, DIST } from './dist.ts';
 import { textOf } from './html.ts';
@@ -42,5 +42,19 @@ describe('the build output', () => {
       const full = textOf(readFileSync(join(DIST, FULL_PREFIX, story.path, 'index.html'), 'utf8'));
       for (const sentence of story.lockedSentences) expect(full).toContain(sentence);
     }
+  });
+});
+
+// Listings keep only their newest pages, so the date archive is the one place every story stays
+// reachable from: each story once, on a month page that the archive's contents link to.
+describe('the date archive', () => {
+  it('lists every story once, on a month page linked from the archive', () => {
+    const months = [...readFileSync(join(DIST, 'archive/index.html'), 'utf8').matchAll(/href="(\/archive\/\d{4}\/\d{2}\/)"/g)].map((match) => match[1]!);
+    expect(months.length).toBeGreaterThan(0);
+    const listed = months.flatMap((month) => {
+      const html = readFileSync(join(DIST, month, 'index.html'), 'utf8');
+      return [...html.matchAll(new RegExp(`${HOOKS.storyCard}="([^"]+)"`, 'g'))].map((match) => match[1]!);
+    });
+    expect([...listed].sort()).toEqual(sourceStories().map((story) => story.path).sort());
   });
 });

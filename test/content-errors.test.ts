@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectCopy } from './project-copy.ts';
+import { MANIFEST_PREFIX, manifestIndexPath } from '../src/paywall/contract.ts';
+import type { ManifestIndex } from '../src/paywall/manifest.ts';
 
 // An editor's mistakes stop the build with a message that names the file, the field and what is
 // wrong. Each case breaks a story of the test's own, added to a scratch copy of whatever content/
@@ -110,7 +112,9 @@ describe('drafts', () => {
     expect(existsSync(join(project.dir, `dist/stories/${SLUG}/index.html`))).toBe(false);
     expect(existsSync(join(project.dir, `dist/full/stories/${SLUG}/index.html`))).toBe(false);
     expect(project.read('dist/latest/index.html')).not.toContain(SLUG);
-    expect(project.read('dist/paywall-manifest.json')).not.toContain(SLUG);
+    for (const shard of readdirSync(join(project.dir, `dist${MANIFEST_PREFIX}`))) {
+      expect(project.read(`dist${MANIFEST_PREFIX}/${shard}`), shard).not.toContain(SLUG);
+    }
     expect(project.read(`dist/stories/${OTHER}/index.html`)).toBeTruthy();
   });
 });
@@ -122,8 +126,8 @@ describe('embargoed stories', () => {
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
     expect(existsSync(join(project.dir, `dist/stories/${SLUG}/index.html`))).toBe(true);
-    const manifest = JSON.parse(project.read('dist/paywall-manifest.json'));
-    expect(manifest.stories.find((story: { path: string }) => story.path === `/stories/${SLUG}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
+    const index: ManifestIndex = JSON.parse(project.read(`dist${manifestIndexPath()}`));
+    expect(index.pending.find((story) => story.path === `/stories/${SLUG}/`)?.publishAt).toBeGreaterThan(Date.now() / 1000);
     expect(project.read('dist/sitemap-0.xml')).not.toContain(SLUG);
     expect(project.read('dist/rss.xml')).not.toContain(SLUG);
     expect(project.read('dist/news-sitemap.xml')).not.toContain(SLUG);

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { HOOKS, hook } from '../../src/paywall/contract.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import type { AppEnv } from '../env.ts';
-import { loadManifest } from '../manifest/index.ts';
+import { loadManifestIndex } from '../manifest/index.ts';
 import { cacheAs, isHtml } from '../response/index.ts';
 
 /** True while a story's publication time is still ahead. */
@@ -12,8 +12,9 @@ export function isEmbargoed(story: Pick<ManifestStory, 'publishAt'>, now: number
 
 /**
  * Listings are built with every story, embargoed ones included, each card marked with its story's
- * path. While the manifest says a story's time has not come, the edge takes its cards out, so it
- * appears on the front page and in its section exactly when it is published, without a rebuild.
+ * path. While the manifest's short list of pending embargoes says a story's time has not come, the
+ * edge takes its cards out, so it appears on the front page and in its section exactly when it is
+ * published, without a rebuild.
  * While anything is embargoed such pages get no validators and a short life in caches, so no
  * cache keeps the earlier version for long.
  */
@@ -23,8 +24,9 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
   const now = Date.now() / 1000;
   let embargoed: Set<string>;
   try {
-    const manifest = await loadManifest(c.env.ASSETS, c.req.url);
-    embargoed = new Set([...manifest.values()].filter((story) => isEmbargoed(story, now)).map((story) => story.path));
+    // Only stories embargoed when the site was built can be embargoed now: a short list, whatever the archive's size.
+    const { pending } = await loadManifestIndex(c.env.ASSETS, c.req.url);
+    embargoed = new Set(pending.filter((story) => isEmbargoed(story, now)).map((story) => story.path));
   } catch (error) {
     console.error('paywall: manifest unavailable, listings shown as built:', error);
     return;

@@ -15,9 +15,10 @@ describe('isGuardedPath', () => {
     '/\\full/stories/a/',
     '/%5Cfull/stories/a/',
     '/./full/stories/a/',
-    '/paywall-manifest.json',
-    '/PAYWALL-MANIFEST.JSON',
-    '/paywall-manifest.json/',
+    '/paywall-manifest/index.json',
+    '/PAYWALL-MANIFEST/0.JSON',
+    '/paywall-manifest/',
+    '/%70aywall-manifest/0.json',
     '/%E0%A4%A/',
   ])('guards %s', (path) => {
     expect(isGuardedPath(path)).toBe(true);

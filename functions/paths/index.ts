@@ -1,4 +1,4 @@
-import { FULL_PREFIX, MANIFEST_PATH, STORY_PREFIX } from '../../src/paywall/contract.ts';
+import { FULL_PREFIX, MANIFEST_PREFIX, STORY_PREFIX } from '../../src/paywall/contract.ts';
 
 /** Dot segments resolved and empty segments dropped; a trailing slash is kept. */
 function resolveSegments(path: string): string {
@@ -30,7 +30,7 @@ export function isGuardedPath(pathname: string): boolean {
   let spelling = pathname;
   for (let round = 0; round < 3; round++) {
     const path = normalise(spelling);
-    if (names(path, FULL_PREFIX) || names(path, MANIFEST_PATH)) return true;
+    if (names(path, FULL_PREFIX) || names(path, MANIFEST_PREFIX)) return true;
     let decoded: string;
     try {
       decoded = decodeURIComponent(spelling);

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COOKIES, MANIFEST_PATH, PAGES } from '../../src/paywall/contract.ts';
+import { COOKIES, manifestIndexPath, PAGES } from '../../src/paywall/contract.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { hashPassword } from '../accounts/password.ts';
@@ -116,7 +116,7 @@ describe('the headers of each kind of response', () => {
     ['a refused login', async () => [PAGES.login, form({ email: 'nobody@example.com', password: 'wrong password' })], 401, { ...HTML, ...PRIVATE, 'Set-Cookie': null }],
     ['a log-out', async () => ['/logout/', { ...form({}), headers: { ...form({}).headers, Cookie: subscriber } }], 303, { ...PRIVATE, 'Set-Cookie': new RegExp(`^${COOKIES.session}=; Max-Age=0`) }],
     ['a cross-site form', async () => ['/logout/', { ...form({}), headers: { ...form({}).headers, Origin: 'https://evil.example' } }], 403, { ...HTML, ...PRIVATE, 'Set-Cookie': null }],
-    ['a guarded file', async () => [MANIFEST_PATH], 404, { ...HTML, 'Set-Cookie': null }],
+    ['a guarded file', async () => [manifestIndexPath()], 404, { ...HTML, 'Set-Cookie': null }],
     ['another spelling of a story', async () => [(await storyWith('premium')).path.toUpperCase()], 301, { Location: /^\/stories\//, 'Set-Cookie': null, 'X-Content-Type-Options': 'nosniff' }],
     ['a page that does not exist', async () => ['/no-such-page/'], 404, { ...HTML, 'Set-Cookie': null }],
     ['the public keys', async () => ['/.well-known/jwks.json'], 200, { 'Cache-Control': 'public, max-age=300', 'Content-Type': /application\/json/, 'Content-Security-Policy': null }],

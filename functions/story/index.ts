@@ -5,7 +5,7 @@ import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
-import { loadManifest } from '../manifest/index.ts';
+import { manifestEntry } from '../manifest/index.ts';
 import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
@@ -21,7 +21,7 @@ export async function serveStory(c: Context<AppEnv>): Promise<Response> {
   const path = new URL(c.req.url).pathname;
   let entry: ManifestStory | undefined;
   try {
-    entry = (await loadManifest(c.env.ASSETS, c.req.url)).get(path);
+    entry = await manifestEntry(c.env.ASSETS, c.req.url, path);
   } catch (error) {
     // Without the manifest nothing can be unlocked; the public file is the teaser or a free story.
     console.error('paywall: manifest unavailable, serving public files only:', error);

@@ -1,4 +1,5 @@
-// The site's RSS feed: free stories in full, locked stories as their standfirst and lead-in only.
+// The site's RSS feed: the latest stories (settings.feedItems), free ones in full, locked ones as
+// their standfirst and lead-in only.
 import rss from '@astrojs/rss';
 import type { APIRoute } from 'astro';
 import { settings } from '../paywall/settings.ts';
@@ -7,7 +8,7 @@ import { publicStoryHtml } from '../story-html.ts';
 
 export const GET: APIRoute = async () => {
   // Stories under embargo join the feed at the first build after their publication time.
-  const stories = await storiesPublishedBy(new Date());
+  const stories = (await storiesPublishedBy(new Date())).slice(0, settings.feedItems);
   return rss({
     title: settings.name,
     description: settings.tagline,

@@ -20,8 +20,16 @@ export const STORY_PREFIX = '/stories';
 /** Every path below this prefix holds locked text; only the edge may read it. */
 export const FULL_PREFIX = '/full';
 
-/** The build's list of stories, read by the edge; refused to every outside request. */
-export const MANIFEST_PATH = '/paywall-manifest.json';
+/** The build's list of stories (an index and shards, src/paywall/manifest.ts), read by the edge; refused to every outside request. */
+export const MANIFEST_PREFIX = '/paywall-manifest';
+
+export function manifestIndexPath(): string {
+  return `${MANIFEST_PREFIX}/index.json`;
+}
+
+export function manifestShardPath(shard: number): string {
+  return `${MANIFEST_PREFIX}/${shard}.json`;
+}
 
 /** Pages the edge fills in or serves itself. */
 export const PAGES = {

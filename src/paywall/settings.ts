@@ -41,6 +41,8 @@ export const settingsSchema = z.strictObject({
   freeStoriesPerMonth: z.int().min(0).max(50),
   teaserParagraphs: z.int().min(1).max(10),
   listingPageSize: z.int().min(1).max(100),
+  /** Stories in the RSS feed, newest first: readers and aggregators poll it, so it stays small whatever the archive's size. */
+  feedItems: z.int().min(1).max(500).default(50),
   subscriptionsEmail: z.email(),
   session: z.strictObject({
     issuer: z.string().min(1),

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES } from '../../src/paywall/contract.ts';
+import { COOKIES, MANIFEST_PREFIX, manifestIndexPath, manifestShardPath } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index.ts';
-import type { Manifest } from '../../src/paywall/manifest.ts';
+import { shardOf, type ManifestIndex, type ManifestShard } from '../../src/paywall/manifest.ts';
 import { assetsWith } from './assets.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
@@ -12,17 +12,22 @@ import { builtManifest, storyWith } from './publication.ts';
 
 // A story whose publication time is ahead is built like any other; the edge answers 404 for it and
 // takes it off every listing until that moment, with no rebuild. The test moves one story's time
-// in the manifest the Worker reads, as a future-dated story's would be.
+// in the manifest the Worker reads (its shard and the index's pending embargoes), as a
+// future-dated story's would be.
 
 async function withPublishAt(path: string, publishAt: number): Promise<Env> {
-  const manifest: Manifest = await (await env.ASSETS.fetch(`${ORIGIN}/paywall-manifest.json`)).json();
-  const changed = JSON.stringify({
-    ...manifest,
-    stories: manifest.stories.map((story) => (story.path === path ? { ...story, publishAt } : story)),
+  const { index, stories } = await builtManifest();
+  const shard = shardOf(path, index.shards);
+  const changedIndex: ManifestIndex = { ...index, pending: [...index.pending.filter((story) => story.path !== path), { path, publishAt }] };
+  const changedShard: ManifestShard = {
+    version: 2,
+    stories: stories.filter((story) => shardOf(story.path, index.shards) === shard).map((story) => (story.path === path ? { ...story, publishAt } : story)),
+  };
+  const assets = assetsWith(env.ASSETS, (pathname) => {
+    if (pathname === manifestIndexPath()) return Response.json(changedIndex);
+    if (pathname === manifestShardPath(shard)) return Response.json(changedShard);
+    return undefined;
   });
-  const assets = assetsWith(env.ASSETS, (pathname) =>
-    pathname === '/paywall-manifest.json' ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
-  );
   return { ...env, ASSETS: assets };
 }
 
@@ -33,16 +38,22 @@ const newest = (await builtManifest()).stories.find((story) => story.publishAt <
 const later = () => Math.floor(Date.now() / 1000) + 3600;
 const earlier = () => Math.floor(Date.now() / 1000) - 60;
 
-/**
- * The listings that link to a story while it is published: the front page and the archive, and
- * its section and tag pages, read from the story's own page.
- */
 /** The story addresses a page links to, once each, in order. */
 const storyLinks = (html: string) => [...new Set([...html.matchAll(/href="(\/stories\/[^"]+\/)"/g)].map((link) => link[1]!))];
 
+/**
+ * The listings that link to a story while it is published: the front page, the latest stories,
+ * the date archive's months, and its section and tag pages (read from the story's own page).
+ */
 async function listingsOf(path: string): Promise<string[]> {
-  const page = await (await app.request(`${ORIGIN}${path}`, {}, env)).text();
-  const candidates = ['/', '/latest/', ...new Set([...page.matchAll(/href="(\/(?:sections|tags)\/[^"/]+\/)"/g)].map((link) => link[1]!))];
+  const linksOf = async (page: string, pattern: RegExp) =>
+    [...new Set([...(await (await app.request(`${ORIGIN}${page}`, {}, env)).text()).matchAll(pattern)].map((link) => link[1]!))];
+  const candidates = [
+    '/',
+    '/latest/',
+    ...(await linksOf('/archive/', /href="(\/archive\/\d{4}\/\d{2}\/)"/g)),
+    ...(await linksOf(path, /href="(\/(?:sections|tags)\/[^"/]+\/)"/g)),
+  ];
   const linking: string[] = [];
   for (const listing of candidates) {
     if ((await (await app.request(`${ORIGIN}${listing}`, {}, env)).text()).includes(`href="${path}"`)) linking.push(listing);
@@ -59,7 +70,9 @@ describe('embargo at the edge', () => {
 
   it('takes the story off the front page, its section and the archive until then', async () => {
     const listings = await listingsOf(newest);
-    expect(listings, 'the newest story is on the front page and its section page').toEqual(expect.arrayContaining(['/', expect.stringMatching(/^\/sections\//)]));
+    expect(listings, 'the newest story is on the front page, its section page and its month').toEqual(
+      expect.arrayContaining(['/', expect.stringMatching(/^\/sections\//), expect.stringMatching(/^\/archive\/\d{4}\/\d{2}\/$/)]),
+    );
     const bindings = await withPublishAt(newest, later());
     for (const listing of listings) {
       const before = storyLinks(await (await app.request(`${ORIGIN}${listing}`, {}, env)).text());
@@ -84,7 +97,7 @@ describe('embargo at the edge', () => {
 
   it('keeps the story back by its own publication time when the manifest cannot be read', async () => {
     const future = later();
-    const assets = assetsWith(env.ASSETS, (pathname) => (pathname === '/paywall-manifest.json' ? new Response('', { status: 500 }) : undefined));
+    const assets = assetsWith(env.ASSETS, (pathname) => (pathname.startsWith(`${MANIFEST_PREFIX}/`) ? new Response('', { status: 500 }) : undefined));
     const moved = {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         const response = await assets.fetch(input, init);

@@ -4,15 +4,14 @@ import { env } from 'cloudflare:workers';
 import { monthOf, signMeter } from '../../functions/meter/index.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { Access } from '../../src/paywall/access.ts';
-import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
-import type { Manifest, ManifestStory } from '../../src/paywall/manifest.ts';
+import { readWholeManifest, type ManifestIndex, type ManifestStory } from '../../src/paywall/manifest.ts';
 import { ORIGIN } from './client.ts';
 
-let manifest: Promise<Manifest> | undefined;
+let manifest: Promise<{ index: ManifestIndex; stories: ManifestStory[] }> | undefined;
 
-/** The build's manifest, as the Worker reads it. */
-export function builtManifest(): Promise<Manifest> {
-  manifest ??= env.ASSETS.fetch(`${ORIGIN}${MANIFEST_PATH}`).then((response) => response.json<Manifest>());
+/** The build's whole manifest (its index and every story of every shard), read from the Worker's assets. */
+export function builtManifest(): Promise<{ index: ManifestIndex; stories: ManifestStory[] }> {
+  manifest ??= readWholeManifest((path) => env.ASSETS.fetch(`${ORIGIN}${path}`).then((response) => response.json()));
   return manifest;
 }
 
