@@ -3,8 +3,10 @@
 // straight in D1, and a browser that logs in the way a reader does, with the link from an email.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { LOCKED_PART_CLASS, LOGIN_LINK_PARAM, PAGES } from '../../src/paywall/contract.ts';
+import { HOOKS, LOGIN_LINK_PARAM, PAGES } from '../../src/paywall/contract.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import { hashPassword } from '../../functions/accounts/password.ts';
+import { meterSecrets, monthOf, signMeter } from '../../functions/meter/index.ts';
 import { Browser } from './payments.ts';
 
 export interface SentEmail {
@@ -74,14 +76,6 @@ export class Reader extends Browser {
     if (opened.status !== 303) throw new Error(`Opening the link answered ${opened.status}`);
     return this.post(PAGES.loginLink, {});
   }
-
-  async showsInFull(path: string): Promise<boolean> {
-    return (await (await this.get(path)).text()).includes(`class="${LOCKED_PART_CLASS}"`);
-  }
-}
-
-export function uniqueAddress(label: string): string {
-  return `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
 }
 
 const DAY = 86_400;
@@ -111,4 +105,18 @@ export async function addAccount(email: string, options: { plan?: string; days?:
 /** Ends an account's subscription now. */
 export function endSubscription(accountId: string) {
   return env.DB.prepare("UPDATE subscriptions SET status = 'ended', current_period_end = ? WHERE account_id = ?").bind(seconds() - 1, accountId).run();
+}
+
+/**
+ * A meter cookie for this month holding `count` stories that are not in the build: a reader who
+ * has used that much of an allowance elsewhere, whatever the publication's number of stories.
+ */
+export async function meterHolding(count: number): Promise<string> {
+  const others = Array.from({ length: count }, (_, index) => `other-${index}`);
+  return signMeter(others, monthOf(new Date(), settings.timeZone), meterSecrets(env.METER_SECRET)[0]!);
+}
+
+/** The wall message the teaser shows: the reason the edge kept. */
+export function wallReasonIn(html: string): string | undefined {
+  return new RegExp(`${HOOKS.wallReason}="(\\w+)"`).exec(html)?.[1];
 }
