@@ -2,8 +2,8 @@ import { env } from 'cloudflare:workers';
 import { COOKIES } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index.ts';
-import type { Manifest } from '../../src/paywall/manifest.ts';
 import { assetsWith } from './assets.ts';
+import { withPublishAt } from './publication.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { ORIGIN } from './client.ts';
@@ -11,18 +11,6 @@ import { ORIGIN } from './client.ts';
 // A story whose publication time is ahead is built like any other; the edge answers 404 for it and
 // takes it off every listing until that moment, with no rebuild. The test moves one story's time
 // in the manifest the Worker reads, as a future-dated story's would be.
-
-async function withPublishAt(path: string, publishAt: number): Promise<Env> {
-  const manifest: Manifest = await (await env.ASSETS.fetch(`${ORIGIN}/paywall-manifest.json`)).json();
-  const changed = JSON.stringify({
-    ...manifest,
-    stories: manifest.stories.map((story) => (story.path === path ? { ...story, publishAt } : story)),
-  });
-  const assets = assetsWith(env.ASSETS, (pathname) =>
-    pathname === '/paywall-manifest.json' ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
-  );
-  return { ...env, ASSETS: assets };
-}
 
 const free = '/stories/storm-drain-audit-kesarbandar/';
 const premium = '/stories/konkan-fishing-incomes-analysis/';

@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers';
 import type { Access } from '../../src/paywall/access.ts';
 import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
 import type { Manifest, ManifestStory } from '../../src/paywall/manifest.ts';
+import { assetsWith } from './assets.ts';
 import { ORIGIN } from './client.ts';
 
 let manifest: Promise<Manifest> | undefined;
@@ -25,4 +26,14 @@ export async function storyWith(access: Access): Promise<ManifestStory> {
   const [story] = await storiesWith(access);
   if (!story) throw new Error(`The publication under test has no published ${access} story; add one to content/stories/`);
   return story;
+}
+
+/** The bindings with the manifest giving `path` another publication time, as a future-dated story's would be. */
+export async function withPublishAt(path: string, publishAt: number, bindings: Env = env): Promise<Env> {
+  const manifest = await builtManifest();
+  const changed = JSON.stringify({ ...manifest, stories: manifest.stories.map((story) => (story.path === path ? { ...story, publishAt } : story)) });
+  const assets = assetsWith(bindings.ASSETS, (pathname) =>
+    pathname === MANIFEST_PATH ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
+  );
+  return { ...bindings, ASSETS: assets };
 }

@@ -4,10 +4,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { HOOKS, LOGIN_LINK_PARAM, PAGES } from '../../src/paywall/contract.ts';
+import { plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { hashPassword } from '../../functions/accounts/password.ts';
 import { meterSecrets, monthOf, signMeter } from '../../functions/meter/index.ts';
-import { Browser } from './payments.ts';
+import { Browser, uniqueEmail } from './payments.ts';
 
 export interface SentEmail {
   from: { name: string; email: string };
@@ -119,4 +120,13 @@ export async function meterHolding(count: number): Promise<string> {
 /** The wall message the teaser shows: the reason the edge kept. */
 export function wallReasonIn(html: string): string | undefined {
   return new RegExp(`${HOOKS.wallReason}="(\\w+)"`).exec(html)?.[1];
+}
+
+/** A subscriber on the first plan of content/plans.json, logged in by link in a browser of their own. */
+export async function subscriber(outbox: Outbox, label = 'subscriber'): Promise<{ reader: Reader; email: string; accountId: string }> {
+  const email = uniqueEmail(label);
+  const accountId = await addAccount(email, { plan: plansFile.plans[0]!.id });
+  const reader = new Reader(bindingsWith(outbox));
+  await reader.logInByLink(outbox, email);
+  return { reader, email, accountId };
 }
