@@ -23,7 +23,8 @@ export function feedAddress(origin: string, token: string): string {
 
 /** The feed, for a live subscriber's current address; the site's 404 for any other address. */
 async function serveFeed(c: Context<AppEnv>): Promise<Response> {
-  const token = c.req.param('file')?.replace(/\.xml$/, '');
+  // One spelling: the address handed out, `<token>.xml`, and no other.
+  const token = /^(.*)\.xml$/.exec(c.req.param('file') ?? '')?.[1];
   const owner = isTokenShaped(token) ? await feedOwner(c.env.DB, token) : null;
   if (!owner || !isLive(owner, Math.floor(Date.now() / 1000))) return notFound(c);
   const feed = await c.env.ASSETS.fetch(new Request(new URL(PRIVATE_FEED_PATH, c.req.url)));
