@@ -5,8 +5,9 @@ import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { ORIGIN } from '../../test/edge/client.ts';
 import { storiesWith, storyWith, withPublishAt } from '../../test/edge/publication.ts';
-import { bindingsWith, endSubscription, meterHolding, Outbox, Reader, subscriber } from '../../test/edge/readers.ts';
+import { bindingsWith, endSubscription, Outbox, Reader, subscriber } from '../../test/edge/readers.ts';
 import { uniqueEmail } from '../../test/edge/payments.ts';
+import { meterHolding } from '../../test/meter.ts';
 import { sign } from '../signed/index.ts';
 import { giftLink } from './links.ts';
 
@@ -137,7 +138,7 @@ describe('opening a gift link', () => {
     const { reader, stranger } = await giver();
     const link = await give(reader, metered);
     const recipient = stranger();
-    const used = await meterHolding(settings.freeStoriesPerMonth);
+    const used = await meterHolding(settings.freeStoriesPerMonth, env.METER_SECRET);
     recipient.jar.set(COOKIES.meter, used);
     expect(await recipient.readsInFull(link)).toBe(true);
     expect(recipient.jar.get(COOKIES.meter)).toBe(used);

@@ -7,8 +7,9 @@ import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { uniqueEmail } from '../../test/edge/payments.ts';
+import { meterHolding } from '../../test/meter.ts';
 import { storiesWith, storyWith } from '../../test/edge/publication.ts';
-import { addAccount, bindingsWith, meterHolding, Outbox, Reader, wallReasonIn } from '../../test/edge/readers.ts';
+import { addAccount, bindingsWith, Outbox, Reader, wallReasonIn } from '../../test/edge/readers.ts';
 import { POLICIES } from '../accounts/throttle.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
@@ -61,14 +62,14 @@ describe('the registration offer', () => {
 
   it('lets an anonymous reader read the anonymous allowance', async () => {
     const reader = setup().reader;
-    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth - 1));
+    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth - 1, env.METER_SECRET));
     expect(await reader.readsInFull(metered[0]!.path)).toBe(true);
   });
 
   it('comes after the anonymous allowance, above the plan cards, and returns to the story', async () => {
     expect(settings.registeredStoriesPerMonth, 'content/site.json has a registration step').toBeGreaterThan(0);
     const reader = setup().reader;
-    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth));
+    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth, env.METER_SECRET));
     const response = await reader.get(metered[0]!.path);
     const html = await response.text();
     expect(response.status).toBe(200);
@@ -85,7 +86,7 @@ describe('the registration offer', () => {
   it('is not there when registeredStoriesPerMonth is 0: the plain limit instead', async () => {
     settings.registeredStoriesPerMonth = 0;
     const reader = setup().reader;
-    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth));
+    reader.jar.set(COOKIES.meter, await meterHolding(settings.freeStoriesPerMonth, env.METER_SECRET));
     const html = await (await reader.get(metered[0]!.path)).text();
     expect(wallReasonIn(html)).toBe('limit');
     expect(html).not.toContain(`action="${PAGES.emailLink}"`);
@@ -315,7 +316,7 @@ describe('the local outbox', () => {
 describe('the meter of a registered reader', () => {
   it('gives the registered allowance, then the plan cards', async () => {
     const { reader } = await registered();
-    reader.jar.set(COOKIES.meter, await meterHolding(settings.registeredStoriesPerMonth - 1));
+    reader.jar.set(COOKIES.meter, await meterHolding(settings.registeredStoriesPerMonth - 1, env.METER_SECRET));
     const last = await (await reader.get(metered[0]!.path)).text();
     expect(last).toContain(`class="${LOCKED_PART_CLASS}"`);
     expect(last).toContain('This is your last free story this month');

@@ -10,9 +10,10 @@ import { sessionKeys } from '../../functions/session/keys.ts';
 import { giftLink } from '../../functions/gifts/links.ts';
 import { sign } from '../../functions/signed/index.ts';
 import { textOf } from '../html.ts';
+import { meterHolding } from '../meter.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
 import { storyWith } from './publication.ts';
-import { endSubscription, meterHolding, Outbox, type Reader, subscriber } from './readers.ts';
+import { endSubscription, Outbox, type Reader, subscriber } from './readers.ts';
 
 // Every built file and every spelling of every story, requested as every kind of reader who must
 // not get locked text, with GET and HEAD, Range and If-None-Match. None of the answers may hold a
@@ -182,7 +183,7 @@ describe('no locked sentence reaches a stranger through a gift link or a feed ad
   const storyFor = (story: ManifestStory) => lockedStories.find((candidate) => candidate.path === story.path)!;
 
   beforeAll(async () => {
-    spentMeter.Cookie = cookie({ [COOKIES.meter]: await meterHolding(settings.registeredStoriesPerMonth) });
+    spentMeter.Cookie = cookie({ [COOKIES.meter]: await meterHolding(settings.registeredStoriesPerMonth, env.METER_SECRET) });
     given = await storyWith('premium');
     const { reader, accountId } = await subscriber(outbox, 'leaks');
     giverAccount = accountId;

@@ -5,9 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { HOOKS, LOGIN_LINK_PARAM, PAGES } from '../../src/paywall/contract.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
-import { settings } from '../../src/paywall/settings.ts';
 import { hashPassword } from '../../functions/accounts/password.ts';
-import { meterSecrets, monthOf, signMeter } from '../../functions/meter/index.ts';
 import { Browser, uniqueEmail } from './payments.ts';
 
 export interface SentEmail {
@@ -106,15 +104,6 @@ export async function addAccount(email: string, options: { plan?: string; days?:
 /** Ends an account's subscription now. */
 export function endSubscription(accountId: string) {
   return env.DB.prepare("UPDATE subscriptions SET status = 'ended', current_period_end = ? WHERE account_id = ?").bind(seconds() - 1, accountId).run();
-}
-
-/**
- * A meter cookie for this month holding `count` stories that are not in the build: a reader who
- * has used that much of an allowance elsewhere, whatever the publication's number of stories.
- */
-export async function meterHolding(count: number): Promise<string> {
-  const others = Array.from({ length: count }, (_, index) => `other-${index}`);
-  return signMeter(others, monthOf(new Date(), settings.timeZone), meterSecrets(env.METER_SECRET)[0]!);
 }
 
 /** The wall message the teaser shows: the reason the edge kept. */
