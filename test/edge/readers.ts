@@ -68,7 +68,7 @@ export class Reader extends Browser {
   }
 
   /** Asks for a link, opens it, and presses "Log in", as a reader does. The last response. */
-  async logInByLink(outbox: Outbox, email: string, returnTo = PAGES.account): Promise<Response> {
+  async logInByLink(outbox: Outbox, email: string, returnTo: string = PAGES.account): Promise<Response> {
     const asked = await this.post(PAGES.emailLink, { email, return: returnTo });
     if (asked.status !== 200) throw new Error(`Asking for a link answered ${asked.status}: ${(await asked.text()).slice(0, 400)}`);
     const opened = await this.get(outbox.linkTo(email));
