@@ -1,6 +1,11 @@
 import { plansFile } from '../src/paywall/plans.ts';
 import { describe, expect, it } from 'vitest';
-import { settings } from '../src/paywall/settings.ts';
+import { allowancesOf, settings } from '../src/paywall/settings.ts';
+import { allowanceOf } from '../src/paywall/access.ts';
+import { COOKIES } from '../src/paywall/contract.ts';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { meterHolding } from './meter.ts';
 import { sourceStories } from './content.ts';
 import { Reader, type Page } from './reader.ts';
 
@@ -126,9 +131,12 @@ describe('a subscriber', () => {
     expectWall(page);
     expect(page.text).toContain('Your subscription has ended.');
 
-    for (const story of metered.slice(0, limit)) await reader.get(story.path);
-    const walled = await reader.get(metered[limit]!.path);
-    expect(showsNone(walled, metered[limit]!)).toBe(true);
+    // The account stays, so a lapsed reader reads on a free account's allowance; once it is used,
+    // the wall still says the subscription has ended.
+    const allowance = allowanceOf({ kind: 'lapsed', plan: 'essential', endedAt: 0 }, allowancesOf());
+    reader.jar.set(COOKIES.meter, await meterHolding(allowance, parseEnv(readFileSync('.dev.vars', 'utf8'))['METER_SECRET']!));
+    const walled = await reader.get(metered[0]!.path);
+    expect(showsNone(walled, metered[0]!)).toBe(true);
     expect(walled.text).toContain('Your subscription has ended.');
   });
 });
