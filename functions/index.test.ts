@@ -7,12 +7,13 @@ import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
 import type { Manifest, ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { app } from './index.ts';
-import { monthOf, signMeter } from './meter/index.ts';
+import { usedUpMeter } from '../test/edge/publication.ts';
 import { signSession } from './session/index.ts';
 import { sessionKeys } from './session/keys.ts';
+import { plansFile } from '../src/paywall/plans.ts';
 
 // These run the real Worker on the real build (dist/) inside workerd. `npm test` builds first.
-const origin = 'https://konkancourier.example';
+const origin = new URL(settings.url).origin;
 const day = 86_400_000;
 let manifest: Manifest;
 const locked: Record<string, string[]> = {};
@@ -37,10 +38,8 @@ function leaked(path: string, body: string): string[] {
   return locked[path]!.filter((sentence) => text.includes(sentence));
 }
 
-const session = async (plan = 'essential', planEnds = new Date(Date.now() + 30 * day)) =>
+const session = async (plan = plansFile.plans[0]!.id, planEnds = new Date(Date.now() + 30 * day)) =>
   signSession({ subject: 'test-reader', plan, planEnds, lifetime: 3600 }, await sessionKeys(env), new Date());
-const usedUpMeter = async () =>
-  signMeter(['read-1', 'read-2', 'read-3'], monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
 const cookies = (pairs: Record<string, string>) =>
   Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
 
@@ -114,7 +113,7 @@ describe('subscribers', () => {
 
   it('see the renewal message once the subscription has ended', async () => {
     const premium = byAccess('premium');
-    const cookie = cookies({ [COOKIES.session]: await session('essential', new Date(Date.now() - day)) });
+    const cookie = cookies({ [COOKIES.session]: await session(plansFile.plans[0]!.id, new Date(Date.now() - day)) });
     const { body } = await get(premium.path, { Cookie: cookie });
     expect(leaked(premium.path, body)).toEqual([]);
     expect(body).toMatch(/data-wall-reason="lapsed">/);
@@ -129,7 +128,7 @@ describe('tokens that must not unlock anything', async () => {
     sub: 'x',
     iat: Math.floor(Date.now() / 1000),
     exp: Math.floor(Date.now() / 1000) + 3600,
-    plan: 'essential',
+    plan: plansFile.plans[0]!.id,
     plan_ends: Math.floor(Date.now() / 1000) + 86_400,
   });
   const sign = (payload: object, header: { alg: string; kid?: string } = { alg: 'HS256', kid: secret[0] }, key = secret[1]) =>

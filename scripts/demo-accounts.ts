@@ -1,5 +1,14 @@
-/** The local demo accounts that `npm start` creates (also listed in the README). Never seeded remotely. */
+// The local demo accounts that `npm start` creates (also listed in the README). Never seeded
+// remotely. Their addresses and plans come from content/, so they exist for any publication: the
+// subscriber holds the highlighted plan (or the first), the lapsed reader the first.
+import { plansFile } from '../src/paywall/plans.ts';
+import { settings } from '../src/paywall/settings.ts';
+
+const domain = new URL(settings.url).hostname;
+const first = plansFile.plans[0]!;
+const chosen = plansFile.plans.find((plan) => plan.id === plansFile.highlighted) ?? first;
+
 export const DEMO_ACCOUNTS = [
-  { email: 'reader@konkancourier.example', password: 'tide-tables-2026', plan: 'essential', days: 365 },
-  { email: 'lapsed@konkancourier.example', password: 'old-monsoon-2026', plan: 'quarterly', days: -30 },
+  { email: `reader@${domain}`, password: 'tide-tables-2026', plan: chosen.id, days: 365 },
+  { email: `lapsed@${domain}`, password: 'old-monsoon-2026', plan: first.id, days: -30 },
 ] as const;

@@ -1,17 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settings } from '../src/paywall/settings.ts';
 import { nowInNewsroom, scaffold, ScaffoldError, slugOf } from './new.ts';
 
 let root: string;
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'konkan-new-'));
+  // A newsroom of the test's own: a metered section, a free one and one author.
+  root = mkdtempSync(join(tmpdir(), 'presswall-new-'));
   mkdirSync(join(root, 'content/stories'), { recursive: true });
-  cpSync('content/sections.json', join(root, 'content/sections.json'));
-  cpSync('content/authors', join(root, 'content/authors'), { recursive: true });
+  mkdirSync(join(root, 'content/authors'));
+  const sections = [
+    { id: 'city', name: 'City', description: 'The city.', defaultAccess: 'metered' },
+    { id: 'sport', name: 'Sport', description: 'Sport.', defaultAccess: 'free' },
+  ];
+  writeFileSync(join(root, 'content/sections.json'), JSON.stringify(sections));
+  writeFileSync(join(root, 'content/authors/a-reporter.json'), JSON.stringify({ name: 'A Reporter', role: 'Reporter', bio: 'Reports.' }));
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 const rootUrl = () => pathToFileURL(`${root}/`);
@@ -36,9 +43,10 @@ describe('npm run new', () => {
       root: rootUrl(),
     });
     expect(file).toBe('content/stories/ferry-fares-rise-for-the-first-time-in-a-decade.mdx');
-    expect(url).toBe('https://konkancourier.example/stories/ferry-fares-rise-for-the-first-time-in-a-decade/');
+    expect(url).toBe(new URL('/stories/ferry-fares-rise-for-the-first-time-in-a-decade/', settings.url).href);
     const text = readFileSync(join(root, file), 'utf8');
-    expect(text).toMatch(/^---\ntitle: "Ferry fares rise for the first time in a decade"\nstandfirst: ".+"\npublished: 2026-11-24T11:30:00\+05:30\nauthor: [a-z-]+\nsection: city\naccess: premium\ntags: \[\]\ndraft: true\n---\n/);
+    const published = nowInNewsroom(new Date('2026-11-24T06:00:00Z'), settings.timeZone).replace('+', '\\+');
+    expect(text).toMatch(new RegExp(`^---\ntitle: "Ferry fares rise for the first time in a decade"\nstandfirst: ".+"\npublished: ${published}\nauthor: a-reporter\nsection: city\naccess: premium\ntags: \\[\\]\ndraft: true\n---\n`));
     expect(text).toMatch(/\n<Paywall \/>\n/);
   });
 

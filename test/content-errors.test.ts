@@ -1,26 +1,65 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectCopy } from './project-copy.ts';
 
 // An editor's mistakes stop the build with a message that names the file, the field and what is
-// wrong. Each case breaks one story in a scratch copy and runs the real Astro.
+// wrong. Each case breaks a story of the test's own, added to a scratch copy of whatever content/
+// holds, and runs the real Astro.
 
-const STORY = 'content/stories/port-container-berth-expansion.mdx';
+const SLUG = 'fixture-ferry-timetable-change';
+const STORY = `content/stories/${SLUG}.mdx`;
+/** A second story of the test's own that stays as it is: the rest of the site is still built. */
+const OTHER = 'fixture-harbour-lights-restored';
+
 const project = new ProjectCopy();
 afterAll(() => project.remove());
-beforeEach(() => project.resetContent());
+beforeEach(() => {
+  project.resetContent();
+  addFixtures();
+});
+
+/** Two valid metered stories in a section and by an author the publication has, one with a picture. */
+function addFixtures(): void {
+  const [section] = JSON.parse(project.read('content/sections.json')) as { id: string }[];
+  const [author] = readdirSync(join(project.dir, 'content/authors')).map((file) => file.replace(/\.json$/, ''));
+  const story = (title: string, extra: string[]) =>
+    [
+      '---',
+      `title: "${title}"`,
+      'standfirst: "A story the content tests add, so that they can break it."',
+      'published: 2025-06-02T09:30:00+01:00',
+      `author: ${author}`,
+      `section: ${section!.id}`,
+      'access: metered',
+      'tags: [fixture-story]',
+      ...extra,
+      '---',
+      '',
+      'The ferry company changed its winter timetable on Monday after a month of complaints.',
+      '',
+      'Commuters on the early crossing had waited up to forty minutes at the pier each morning.',
+      '',
+      '<Paywall />',
+      '',
+      'The new timetable adds two sailings before eight and moves the last one to half past ten.',
+      '',
+    ].join('\n');
+  project.write('content/stories/images/fixture-pier.png', readFileSync('public/logo.png'));
+  project.write(STORY, story('Ferry timetable changes after a month of complaints', ['image:', '  src: ./images/fixture-pier.png', '  alt: "A ferry pier at dawn."', '  credit: "Photo: fixture"']));
+  project.write(`content/stories/${OTHER}.mdx`, story('Harbour lights restored', []));
+}
 
 const frontmatter = (change: (text: string) => string) => project.edit(STORY, change);
 
 describe('frontmatter mistakes are refused with a message saying what to fix', () => {
   it.each([
-    ['a missing title', (text: string) => text.replace(/^title: .*\n/m, ''), ['port-container-berth-expansion', 'title', 'every story needs a title']],
-    ['a date that is not a date', (text: string) => text.replace(/^published: .*$/m, 'published: next tuesday'), ['port-container-berth-expansion', 'published', 'Write a real date and time']],
-    ['a misspelled access level', (text: string) => text.replace(/^access: .*$/m, 'access: metred'), ['port-container-berth-expansion', 'access must be one of: free, metered, premium']],
-    ['a picture without alt text', (text: string) => text.replace(/^  alt: .*\n/m, ''), ['port-container-berth-expansion', 'image.alt', 'describe the picture']],
-    ['an update before publication', (text: string) => text.replace(/^(published: .*)$/m, '$1\nupdated: 2020-01-01T00:00:00+05:30'), ['port-container-berth-expansion', 'updated', 'before the publication date']],
-    ['an unknown field', (text: string) => text.replace(/^(title: .*)$/m, '$1\nheadline: "Typo for title"'), ['port-container-berth-expansion', 'headline']],
+    ['a missing title', (text: string) => text.replace(/^title: .*\n/m, ''), [SLUG, 'title', 'every story needs a title']],
+    ['a date that is not a date', (text: string) => text.replace(/^published: .*$/m, 'published: next tuesday'), [SLUG, 'published', 'Write a real date and time']],
+    ['a misspelled access level', (text: string) => text.replace(/^access: .*$/m, 'access: metred'), [SLUG, 'access must be one of: free, metered, premium']],
+    ['a picture without alt text', (text: string) => text.replace(/^  alt: .*\n/m, ''), [SLUG, 'image.alt', 'describe the picture']],
+    ['an update before publication', (text: string) => text.replace(/^(published: .*)$/m, '$1\nupdated: 2020-01-01T00:00:00+05:30'), [SLUG, 'updated', 'before the publication date']],
+    ['an unknown field', (text: string) => text.replace(/^(title: .*)$/m, '$1\nheadline: "Typo for title"'), [SLUG, 'headline']],
   ])('%s', async (_, change, expected) => {
     frontmatter(change);
     const { code, output } = await project.astro('sync');
@@ -29,7 +68,7 @@ describe('frontmatter mistakes are refused with a message saying what to fix', (
   });
 
   it.each([
-    ['an unknown section', (text: string) => text.replace(/^section: .*$/m, 'section: busines'), 'section "busines" does not exist'],
+    ['an unknown section', (text: string) => text.replace(/^section: .*$/m, 'section: no-such-section'), 'section "no-such-section" does not exist'],
     ['an unknown author', (text: string) => text.replace(/^author: .*$/m, 'author: nobody-at-all'), 'author "nobody-at-all" does not exist'],
   ])('%s', async (_, change, expected) => {
     frontmatter(change);
@@ -40,10 +79,10 @@ describe('frontmatter mistakes are refused with a message saying what to fix', (
   });
 
   it('two stories with the same address', async () => {
-    project.write('content/stories/port-container-berth-expansion.md', project.read(STORY));
+    project.write(`content/stories/${SLUG}.md`, project.read(STORY));
     const { code, output } = await project.astro('sync');
     expect(code).not.toBe(0);
-    expect(output).toContain('would both be published at /stories/port-container-berth-expansion/');
+    expect(output).toContain(`would both be published at /stories/${SLUG}/`);
   });
 });
 
@@ -68,10 +107,11 @@ describe('drafts', () => {
     frontmatter((text) => text.replace(/^(title: .*)$/m, '$1\ndraft: true'));
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
-    expect(existsSync(join(project.dir, 'dist/stories/port-container-berth-expansion/index.html'))).toBe(false);
-    expect(existsSync(join(project.dir, 'dist/full/stories/port-container-berth-expansion/index.html'))).toBe(false);
-    expect(project.read('dist/index.html')).not.toContain('port-container-berth-expansion');
-    expect(project.read('dist/stories/storm-drain-audit-kesarbandar/index.html')).toBeTruthy();
+    expect(existsSync(join(project.dir, `dist/stories/${SLUG}/index.html`))).toBe(false);
+    expect(existsSync(join(project.dir, `dist/full/stories/${SLUG}/index.html`))).toBe(false);
+    expect(project.read('dist/latest/index.html')).not.toContain(SLUG);
+    expect(project.read('dist/paywall-manifest.json')).not.toContain(SLUG);
+    expect(project.read(`dist/stories/${OTHER}/index.html`)).toBeTruthy();
   });
 });
 
@@ -81,17 +121,16 @@ describe('embargoed stories', () => {
     frontmatter((text) => text.replace(/^published: .*$/m, `published: ${nextYear}-03-01T09:00:00+05:30 # embargoed until then`));
     const { code, output } = await project.astro('build');
     expect(code, output).toBe(0);
-    const slug = 'port-container-berth-expansion';
-    expect(existsSync(join(project.dir, `dist/stories/${slug}/index.html`))).toBe(true);
+    expect(existsSync(join(project.dir, `dist/stories/${SLUG}/index.html`))).toBe(true);
     const manifest = JSON.parse(project.read('dist/paywall-manifest.json'));
-    expect(manifest.stories.find((story: { path: string }) => story.path === `/stories/${slug}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
-    expect(project.read('dist/sitemap-0.xml')).not.toContain(slug);
-    expect(project.read('dist/rss.xml')).not.toContain(slug);
-    expect(project.read('dist/news-sitemap.xml')).not.toContain(slug);
-    expect(project.read('dist/sitemap-0.xml')).toContain('storm-drain-audit-kesarbandar');
+    expect(manifest.stories.find((story: { path: string }) => story.path === `/stories/${SLUG}/`).publishAt).toBeGreaterThan(Date.now() / 1000);
+    expect(project.read('dist/sitemap-0.xml')).not.toContain(SLUG);
+    expect(project.read('dist/rss.xml')).not.toContain(SLUG);
+    expect(project.read('dist/news-sitemap.xml')).not.toContain(SLUG);
+    expect(project.read('dist/sitemap-0.xml')).toContain(OTHER);
     // Search indexes only pages marked for it; the embargoed one is not.
-    expect(project.read(`dist/stories/${slug}/index.html`)).not.toContain('data-pagefind-body');
-    expect(project.read('dist/stories/storm-drain-audit-kesarbandar/index.html')).toContain('data-pagefind-body');
+    expect(project.read(`dist/stories/${SLUG}/index.html`)).not.toContain('data-pagefind-body');
+    expect(project.read(`dist/stories/${OTHER}/index.html`)).toContain('data-pagefind-body');
   });
 
   it('give away nothing through a tag that only they use, until a build after their time', async () => {

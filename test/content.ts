@@ -2,12 +2,12 @@
 // which sentences are locked without trusting the code under test.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Access } from '../src/paywall/access.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { plainQuotes, sentencesOf } from './html.ts';
 import type { SourceStory } from './story.ts';
 
 export type { SourceStory };
-
 
 const ARTICLES = 'content/stories';
 
@@ -37,6 +37,13 @@ function sectionDefaults(): Map<string, SourceStory['access']> {
   return new Map(sections.map((section) => [section.id, section.defaultAccess ?? 'metered']));
 }
 
+/** `tags: [a, b]`, or a block list of `- a` lines under `tags:`. */
+function tagsOf(frontmatter: string): string[] {
+  const [, inline, block = ''] = frontmatter.match(/^tags:[ \t]*(\[.*\])?[ \t]*(?:\n((?:[ \t]+-.*(?:\n|$))*))?/m) ?? [];
+  const items = inline ? inline.slice(1, -1).split(',') : block.split('\n').map((line) => line.replace(/^\s*-/, ''));
+  return items.map((tag) => tag.trim().replace(/^["']|["']$/g, '')).filter(Boolean);
+}
+
 export function sourceStories(): SourceStory[] {
   const defaults = sectionDefaults();
   return readdirSync(ARTICLES)
@@ -53,7 +60,35 @@ export function sourceStories(): SourceStory[] {
         slug,
         path: `/stories/${slug}/`,
         access,
+        section,
+        tags: tagsOf(frontmatter),
         lockedSentences: access === 'free' ? [] : plainSentences(lockedMarkdown(body)),
       };
     });
+}
+
+/**
+ * The stories of one access level, when the publication has at least `atLeast` of them. A test
+ * that needs them fails with a message saying what the publication lacks, rather than passing
+ * without checking anything.
+ */
+export function sourceStoriesWith(access: Access, atLeast = 1, purpose = ''): SourceStory[] {
+  const stories = sourceStories().filter((story) => story.access === access);
+  if (stories.length < atLeast) {
+    throw new Error(
+      `The publication under test has ${stories.length} ${access} ${stories.length === 1 ? 'story' : 'stories'}; this test needs at least ${atLeast}${purpose}. Add ${access} stories to content/stories/.`,
+    );
+  }
+  return stories;
+}
+
+/** The first story of an access level; fails with a clear message when there is none. */
+export function sourceStoryWith(access: Access): SourceStory {
+  return sourceStoriesWith(access)[0]!;
+}
+
+/** The metered stories, when there are more than the monthly allowance: enough to meet the wall. */
+export function meteredBeyondAllowance(): SourceStory[] {
+  const limit = settings.freeStoriesPerMonth;
+  return sourceStoriesWith('metered', limit + 1, ` (one more than freeStoriesPerMonth, ${limit}, to meet the wall)`);
 }

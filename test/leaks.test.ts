@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { plansFile } from '../src/paywall/plans.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles } from './dist.ts';
@@ -47,7 +48,7 @@ describe('locked text', () => {
   });
 
   it('reaches a subscriber, so the checks above can fail', async () => {
-    const subscriber = Reader.withToken('--plan', 'saver');
+    const subscriber = Reader.withToken('--plan', plansFile.plans[0]!.id);
     for (const story of locked) {
       const page = await subscriber.get(story.path);
       expect(leaks(page.text, [story]), story.slug).toEqual(story.lockedSentences);

@@ -1,20 +1,27 @@
 // A scratch copy of the project (sharing the installed packages) where a test can break the content and
-// run the real `astro sync` or `astro build`, without touching the working tree.
+// run the real `astro sync` or `astro build`, or a whole other publication can run `npm test`,
+// without touching the working tree.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
-const COPIED = ['package.json', 'astro.config.mjs', 'tsconfig.json', 'src', 'content', 'public', 'functions'];
+/** What Astro needs to build the site. */
+const SITE = ['package.json', 'astro.config.mjs', 'tsconfig.json', 'src', 'content', 'public', 'functions'];
+/** Never copied: the packages (linked instead), what builds and runs leave behind, and local secrets. */
+const LEFT_OUT = new Set(['node_modules', '.git', 'dist', '.astro', '.wrangler', 'test-results', '.dev.vars']);
 
 export class ProjectCopy {
-  readonly dir = mkdtempSync(join(tmpdir(), 'konkan-content-'));
+  readonly dir: string;
 
-  constructor() {
-    for (const path of COPIED) cpSync(join(ROOT, path), join(this.dir, path), { recursive: true });
+  /** `whole`: everything a fresh clone has (tests, scripts, configuration), not only the site. */
+  constructor({ whole = false, prefix = 'presswall-content-' } = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+    const copied = whole ? readdirSync(ROOT).filter((entry) => !LEFT_OUT.has(entry)) : SITE;
+    for (const path of copied) cpSync(join(ROOT, path), join(this.dir, path), { recursive: true });
     // The packages are shared, but not Astro's and Vite's caches in node_modules/.astro and
     // .vite: those would carry the project's content store into this copy, and back.
     mkdirSync(join(this.dir, 'node_modules'));
@@ -34,7 +41,9 @@ export class ProjectCopy {
     return readFileSync(join(this.dir, path), 'utf8');
   }
 
-  write(path: string, text: string): void {
+  /** Writes a file of the copy, making its folder if needed. */
+  write(path: string, text: string | Uint8Array): void {
+    mkdirSync(dirname(join(this.dir, path)), { recursive: true });
     writeFileSync(join(this.dir, path), text);
   }
 

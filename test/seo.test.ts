@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, inject, it } from 'vitest';
 import { settings } from '../src/paywall/settings.ts';
-import { sourceStories } from './content.ts';
+import { sourceStories, sourceStoryWith } from './content.ts';
 import { builtFiles, DIST } from './dist.ts';
 import { sentencesOf, textOf } from './html.ts';
 import { Reader } from './reader.ts';
@@ -101,7 +101,7 @@ describe('feeds and sitemaps', () => {
 });
 
 describe('HTTP', () => {
-  const premium = stories.find((story) => story.access === 'premium')!;
+  const premium = sourceStoryWith('premium');
 
   it('puts security headers on every HTML response', async () => {
     for (const path of ['/', premium.path, '/login/', '/no-such-page/', `/full${premium.path}`]) {

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { TestProject } from 'vitest/node';
 import { freePort, startLocalSite } from '../scripts/local-site.ts';
 
-export const PROVIDER = { issuer: 'https://id.test.example/', audience: 'konkan-courier-test', cookie: 'idp_token' };
+export const PROVIDER = { issuer: 'https://id.test.example/', audience: 'presswall-test', cookie: 'idp_token', planClaim: 'https://id.test.example/plan' };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -44,7 +44,7 @@ export default async function setup(project: TestProject) {
         IDP_ISSUER: PROVIDER.issuer,
         IDP_AUDIENCE: PROVIDER.audience,
         IDP_COOKIE: PROVIDER.cookie,
-        IDP_PLAN_CLAIM: 'https://konkancourier.example/plan',
+        IDP_PLAN_CLAIM: PROVIDER.planClaim,
         IDP_PLAN_ENDS_CLAIM: 'subscription.ends',
       },
     });

@@ -4,6 +4,9 @@ export type SourceStory = {
   slug: string;
   path: string;
   access: 'free' | 'metered' | 'premium';
+  /** The section's id, from the frontmatter. */
+  section: string;
+  tags: string[];
   /** Sentences from the locked part, chosen so the HTML renders them character for character. */
   lockedSentences: string[];
 };

@@ -8,9 +8,12 @@ import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { hashPassword } from './password.ts';
 import { storyWith } from '../../test/edge/publication.ts';
+import { plansFile } from '../../src/paywall/plans.ts';
 import { BLOCK_SECONDS, POLICIES } from './throttle.ts';
 
-const origin = 'https://konkancourier.example';
+const origin = new URL(settings.url).origin;
+const plan = plansFile.plans[0]!;
+const premium = (await storyWith('premium')).path;
 const email = 'subscriber@example.com';
 const password = 'a long and correct password';
 const day = 86_400;
@@ -20,7 +23,7 @@ async function addAccount(address: string, periodEnd: number) {
   const id = crypto.randomUUID();
   await env.DB.batch([
     env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(id, address, await hashPassword(password), now()),
-    env.DB.prepare("INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (?, 'essential', 'active', ?)").bind(id, periodEnd),
+    env.DB.prepare("INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (?, ?, 'active', ?)").bind(id, plan.id, periodEnd),
   ]);
   return id;
 }
@@ -42,7 +45,7 @@ function get(path: string, cookie?: string) {
 }
 
 const logIn = (fields: Partial<Record<'email' | 'password' | 'return', string>> = {}, headers?: Record<string, string>) =>
-  post('/login/', { email, password, return: '/stories/konkan-fishing-incomes-analysis/', ...fields }, headers);
+  post('/login/', { email, password, return: premium, ...fields }, headers);
 
 const cookieFrom = (response: Response) => response.headers.get('Set-Cookie')?.split(';')[0] ?? '';
 const count = async (table: string) =>
@@ -71,13 +74,13 @@ describe('logging in', () => {
   it('sets the session cookie and returns the reader to the story, which is then shown in full', async () => {
     const response = await logIn();
     expect(response.status).toBe(303);
-    expect(response.headers.get('Location')).toBe('/stories/konkan-fishing-incomes-analysis/');
+    expect(response.headers.get('Location')).toBe(premium);
     const setCookie = response.headers.get('Set-Cookie')!;
     expect(setCookie).toMatch(new RegExp(`^${COOKIES.session}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`));
     expect(setCookie).not.toMatch(/Domain=/i);
     expect(await count('sessions')).toBe(1);
 
-    const story = await get('/stories/konkan-fishing-incomes-analysis/', cookieFrom(response));
+    const story = await get(premium, cookieFrom(response));
     const html = await story.text();
     expect(html).toContain('class="paywalled-part"');
     expect(html).not.toContain('data-wall-reason');
@@ -96,7 +99,7 @@ describe('logging in', () => {
       issuer: settings.session.issuer,
       audience: settings.session.audience,
     });
-    expect(payload).toMatchObject({ sub: accountId, plan: 'essential' });
+    expect(payload).toMatchObject({ sub: accountId, plan: plan.id });
     expect(payload.exp! - payload.iat!).toBe(Number(env.SESSION_TOKEN_HOURS) * 3600);
   });
 });
@@ -188,7 +191,7 @@ describe('the account page', () => {
   it('shows the email, plan and renewal date', async () => {
     const html = await (await get('/account/', cookieFrom(await logIn()))).text();
     expect(html).toContain(`<dd data-account="email">${email}</dd>`);
-    expect(html).toContain('<dd data-account="plan">Smart Essential</dd>');
+    expect(html).toContain(`<dd data-account="plan">${plan.name}</dd>`);
     expect(html).toMatch(/<dd data-account="status">Active until \d{1,2} \w+ \d{4}\.<\/dd>/);
   });
 });
@@ -236,7 +239,7 @@ async function tokenFor(sessionId: string, age: number, lifetime = 12 * 3600, pl
     .bind(sessionId, account, now() - age, now() + 30 * day)
     .run();
   const issued = new Date((now() - age) * 1000);
-  const token = await signSession({ subject: account, plan: 'essential', planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
+  const token = await signSession({ subject: account, plan: plan.id, planEnds: new Date(planEnds * 1000), lifetime, sessionId }, await sessionKeys(env), issued);
   return `${COOKIES.session}=${token}`;
 }
 
@@ -285,7 +288,6 @@ describe('an explicit log-in or log-out wins over renewing an aging token', () =
 });
 
 describe('renewal', () => {
-  const premium = '/stories/konkan-fishing-incomes-analysis/';
 
   it('leaves a young token alone', async () => {
     const response = await get(premium, await tokenFor('young', 60));
@@ -295,14 +297,14 @@ describe('renewal', () => {
   it('renews a token past half its life from D1', async () => {
     const response = await get(premium, await tokenFor('old', 7 * 3600));
     const renewed = cookieFrom(response).split('=')[1]!;
-    expect(decodeJwt(renewed)).toMatchObject({ sid: 'old', plan: 'essential' });
+    expect(decodeJwt(renewed)).toMatchObject({ sid: 'old', plan: plan.id });
     expect(decodeJwt(renewed).iat).toBeGreaterThan(now() - 5);
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
     expect(await response.text()).toContain('class="paywalled-part"');
   });
 
   it('sends a renewed token only in a response no shared cache may keep, even on a free story', async () => {
-    const response = await get('/stories/storm-drain-audit-kesarbandar/', await tokenFor('free-story', 7 * 3600));
+    const response = await get((await storyWith('free')).path, await tokenFor('free-story', 7 * 3600));
     expect(response.status).toBe(200);
     expect(response.headers.get('Set-Cookie')).toMatch(new RegExp(`^${COOKIES.session}=ey`));
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
@@ -313,11 +315,11 @@ describe('renewal', () => {
     const lapsing = await addAccount('lapsed-metered@example.com', now() - day);
     await env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('both', lapsing, now(), now() + day).run();
     const token = await signSession(
-      { subject: lapsing, plan: 'essential', planEnds: new Date((now() - day) * 1000), lifetime: 3600, sessionId: 'both' },
+      { subject: lapsing, plan: plan.id, planEnds: new Date((now() - day) * 1000), lifetime: 3600, sessionId: 'both' },
       await sessionKeys(env),
       new Date((now() - 1900) * 1000),
     );
-    const response = await get('/stories/cooperative-bank-half-year-profit/', `${COOKIES.session}=${token}`);
+    const response = await get((await storyWith('metered')).path, `${COOKIES.session}=${token}`);
     const cookies = response.headers.getSetCookie().map((cookie) => cookie.split('=')[0]);
     expect(cookies.sort()).toEqual(['paywall_meter', COOKIES.session].sort());
     expect(response.headers.get('Cache-Control')).toBe('private, no-store');
@@ -340,7 +342,7 @@ describe('renewal', () => {
     const lapsedId = await addAccount('lapsing@example.com', now() + 30 * day);
     await env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('lapsing', lapsedId, now(), now() + day).run();
     const token = await signSession(
-      { subject: lapsedId, plan: 'essential', planEnds: new Date((now() + 30 * day) * 1000), lifetime: 3600, sessionId: 'lapsing' },
+      { subject: lapsedId, plan: plan.id, planEnds: new Date((now() + 30 * day) * 1000), lifetime: 3600, sessionId: 'lapsing' },
       await sessionKeys(env),
       new Date((now() - 1900) * 1000),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrice, planCards, plansFile, plansFileSchema, planLength, pricePerMonth } from './plans.ts';
+import { formatPrice, planCards, plansFileSchema, planLength, pricePerMonth } from './plans.ts';
 import { parseDataFile, ConfigError } from './config-error.ts';
 
 describe('plans', () => {
@@ -22,8 +22,18 @@ describe('plans', () => {
     expect(planLength(18, 'en-IN')).toBe('18 months');
   });
 
-  it('builds the demo cards from content/plans.json', () => {
-    expect(planCards(plansFile, 'en-IN', 'INR')).toEqual([
+  it('builds a card for each plan, in order, marking the highlighted one', () => {
+    const file = plansFileSchema.parse({
+      renewal: 'Renews.',
+      highlighted: 'essential',
+      plans: [
+        { id: 'quarterly', name: 'Smart Quarterly', price: 900, months: 3 },
+        { id: 'essential', name: 'Smart Essential', price: 2700, months: 12 },
+        { id: 'saver', name: 'Super Saver', price: 3900, months: 24 },
+      ],
+      includes: [],
+    });
+    expect(planCards(file, 'en-IN', 'INR')).toEqual([
       { id: 'quarterly', name: 'Smart Quarterly', price: '₹900', length: '3 months', perMonth: '₹300', highlighted: false },
       { id: 'essential', name: 'Smart Essential', price: '₹2,700', length: '1 year', perMonth: '₹225', highlighted: true },
       { id: 'saver', name: 'Super Saver', price: '₹3,900', length: '2 years', perMonth: '₹162', highlighted: false },

@@ -3,9 +3,9 @@ import { parseDataFile } from './config-error.ts';
 import { settings, settingsSchema } from './settings.ts';
 
 describe('site settings', () => {
-  it('reads the demo settings', () => {
-    expect(settings.freeStoriesPerMonth).toBe(3);
-    expect(settings.timeZone).toBe('Asia/Kolkata');
+  it('gives a publication that leaves out the grace period the default one', () => {
+    const parsed = parseDataFile(settingsSchema, { ...settings, payments: { provider: 'razorpay' } }, 'content/site.json');
+    expect(parsed.payments).toEqual({ provider: 'razorpay', graceDays: 3 });
   });
 
   it.each([

@@ -7,13 +7,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
 import { planCards, plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
-import { sourceStories } from '../content.ts';
+import { sourceStoryWith } from '../content.ts';
 import { plainQuotes } from '../html.ts';
 import { expectAccessible } from './accessibility.ts';
 
 const SCREENSHOTS = 'docs/screenshots';
-const stories = sourceStories();
-const story = stories.find((candidate) => candidate.access === 'premium') ?? stories.find((candidate) => candidate.access === 'metered')!;
+const story = sourceStoryWith('premium');
 const card = planCards().find((candidate) => candidate.highlighted) ?? planCards()[0]!;
 const plan = plansFile.plans.find((candidate) => candidate.id === card.id)!;
 

@@ -2,9 +2,11 @@
 // browser does. For the edge tests that send thousands of requests.
 import { env } from 'cloudflare:workers';
 import { app } from '../../functions/index.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import { textOf } from '../html.ts';
 
-export const ORIGIN = 'https://konkancourier.example';
+/** The publication's own address, as readers reach it. */
+export const ORIGIN = new URL(settings.url).origin;
 
 export interface Answer {
   status: number;

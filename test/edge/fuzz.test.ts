@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { COOKIES } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
-import { settings } from '../../src/paywall/settings.ts';
-import { monthOf, signMeter } from '../../functions/meter/index.ts';
+import { usedUpMeter } from './publication.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
+import { plansFile } from '../../src/paywall/plans.ts';
 
 // Thousands of random and mutated Cookie headers against locked stories. Each answer must be the
 // teaser with status 200 or a clean 4xx: never a 5xx, never a locked sentence. The mutations
@@ -36,11 +36,11 @@ describe('fuzzed cookies', () => {
     const random = generator(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const token = await signSession(
-      { subject: 'fuzz', plan: 'saver', planEnds: new Date(Date.now() + 86_400_000), lifetime: 3600 },
+      { subject: 'fuzz', plan: plansFile.plans[0]!.id, planEnds: new Date(Date.now() + 86_400_000), lifetime: 3600 },
       await sessionKeys(env),
       new Date(),
     );
-    const meter = await signMeter(['a', 'b', 'c'], monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
+    const meter = await usedUpMeter();
 
     /** A change to the token that must invalidate it (never the last character of a part, whose spare bits may not count). */
     const mutate = (value: string): string => {
@@ -92,7 +92,7 @@ describe('fuzzed cookies', () => {
 
   it('the unmutated token does unlock the story, so the mutations are what keep it shut', async () => {
     const token = await signSession(
-      { subject: 'fuzz', plan: 'saver', planEnds: new Date(Date.now() + 86_400_000), lifetime: 3600 },
+      { subject: 'fuzz', plan: plansFile.plans[0]!.id, planEnds: new Date(Date.now() + 86_400_000), lifetime: 3600 },
       await sessionKeys(env),
       new Date(),
     );

@@ -3,18 +3,17 @@ import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, PAGES } from '../../src/paywall/cont
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { largestAllowance } from '../../src/paywall/access.ts';
-import { allowancesOf, settings } from '../../src/paywall/settings.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { giftLink } from '../../functions/gifts/links.ts';
 import { sign } from '../../functions/signed/index.ts';
 import { textOf } from '../html.ts';
-import { meterHolding } from '../meter.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
-import { storyWith } from './publication.ts';
+import { storyWith, usedUpMeter } from './publication.ts';
 import { endSubscription, Outbox, type Reader, subscriber } from './readers.ts';
 import { edited } from '../tokens.ts';
+import { plansFile } from '../../src/paywall/plans.ts';
 
 // Every built file and every spelling of every story, requested as every kind of reader who must
 // not get locked text, with GET and HEAD, Range and If-None-Match. None of the answers may hold a
@@ -28,7 +27,7 @@ const claims = (overrides: Record<string, unknown> = {}) => ({
   sub: 'matrix',
   iat: seconds,
   exp: seconds + 3600,
-  plan: 'essential',
+  plan: plansFile.plans[0]!.id,
   plan_ends: seconds + 30 * day,
   ...overrides,
 });
@@ -42,13 +41,11 @@ const personas: Persona[] = [];
 const cookie = (pairs: Record<string, string>) => Object.entries(pairs).map(([name, value]) => `${name}=${value}`).join('; ');
 
 beforeAll(async () => {
-  // Used up for every kind of reader these personas can pass for: a lapsed subscriber reads on a
-  // free account's allowance, the largest one.
-  const meter = await meterHolding(largestAllowance(allowancesOf()), env.METER_SECRET);
+  const meter = await usedUpMeter();
   const keys = await sessionKeys(env);
   const publicJwk = keys.published.keys[0]!;
   const lapsed = await signSession(
-    { subject: 'lapsed', plan: 'essential', planEnds: new Date((seconds - day) * 1000), lifetime: 3600 },
+    { subject: 'lapsed', plan: plansFile.plans[0]!.id, planEnds: new Date((seconds - day) * 1000), lifetime: 3600 },
     keys,
     new Date(),
   );
@@ -158,7 +155,7 @@ describe('no locked sentence reaches a reader who may not read it', () => {
 
   it('while a subscriber gets every locked sentence, so the checks above can fail', async () => {
     const token = await signSession(
-      { subject: 'subscriber', plan: 'saver', planEnds: new Date((seconds + day) * 1000), lifetime: 3600 },
+      { subject: 'subscriber', plan: plansFile.plans.at(-1)!.id, planEnds: new Date((seconds + day) * 1000), lifetime: 3600 },
       await sessionKeys(env),
       new Date(),
     );
@@ -186,7 +183,7 @@ describe('no locked sentence reaches a stranger through a gift link or a feed ad
   const storyFor = (story: ManifestStory) => lockedStories.find((candidate) => candidate.path === story.path)!;
 
   beforeAll(async () => {
-    spentMeter.Cookie = cookie({ [COOKIES.meter]: await meterHolding(largestAllowance(allowancesOf()), env.METER_SECRET) });
+    spentMeter.Cookie = cookie({ [COOKIES.meter]: await usedUpMeter() });
     given = await storyWith('premium');
     const { reader, accountId } = await subscriber(outbox, 'leaks');
     giverAccount = accountId;

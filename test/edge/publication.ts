@@ -1,9 +1,11 @@
 // What the Worker tests know of the publication under test: read from the build (the manifest)
 // and from content/, never from demo names or numbers, so the tests hold for any publication.
 import { env } from 'cloudflare:workers';
-import type { Access } from '../../src/paywall/access.ts';
+import { largestAllowance, type Access } from '../../src/paywall/access.ts';
+import { allowancesOf } from '../../src/paywall/settings.ts';
 import { MANIFEST_PATH } from '../../src/paywall/contract.ts';
 import type { Manifest, ManifestStory } from '../../src/paywall/manifest.ts';
+import { meterHolding } from '../meter.ts';
 import { assetsWith } from './assets.ts';
 import { ORIGIN } from './client.ts';
 
@@ -36,4 +38,13 @@ export async function withPublishAt(path: string, publishAt: number, bindings: E
     pathname === MANIFEST_PATH ? new Response(changed, { headers: { 'Content-Type': 'application/json' } }) : undefined,
   );
   return { ...bindings, ASSETS: assets };
+}
+
+/**
+ * A meter cookie that has spent this month's whole allowance, on stories of its own: the largest
+ * allowance, so it is used up for every reader without a subscription (a lapsed subscriber reads
+ * on a free account's).
+ */
+export function usedUpMeter(): Promise<string> {
+  return meterHolding(largestAllowance(allowancesOf()), env.METER_SECRET);
 }
