@@ -6,6 +6,7 @@ import { COOKIES, LOCAL_OUTBOX_PATH, LOCKED_PART_CLASS, LOGIN_LINK_MINUTES, LOGI
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
+import { ORIGIN } from '../../test/edge/client.ts';
 import { uniqueEmail } from '../../test/edge/payments.ts';
 import { meterHolding } from '../../test/meter.ts';
 import { storiesWith, storyWith } from '../../test/edge/publication.ts';
@@ -162,7 +163,7 @@ describe('asking for a log-in link', () => {
     const ask = (client: number) =>
       reader.request(PAGES.emailLink, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://konkancourier.example', 'CF-Connecting-IP': `198.51.100.${client}` },
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, 'CF-Connecting-IP': `198.51.100.${client}` },
         body: new URLSearchParams({ email, return: PAGES.account }).toString(),
       });
     for (let attempt = 0; attempt < POLICIES.linkEmail.blockAfter; attempt++) expect((await ask(attempt)).status).toBe(200);
@@ -178,7 +179,7 @@ describe('asking for a log-in link', () => {
     const ask = () =>
       reader.request(PAGES.emailLink, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://konkancourier.example', 'CF-Connecting-IP': '203.0.113.77' },
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, 'CF-Connecting-IP': '203.0.113.77' },
         body: new URLSearchParams({ email: uniqueEmail('client'), return: PAGES.account }).toString(),
       });
     for (let attempt = 0; attempt < POLICIES.linkClient.blockAfter; attempt++) expect((await ask()).status).toBe(200);
