@@ -5,6 +5,11 @@ import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
 import { readFileSync } from 'node:fs';
 import { FULL_PREFIX, MANIFEST_PREFIX, manifestIndexPath, PAGES } from './src/paywall/contract.ts';
+import { loadEmails } from './src/emails.ts';
+
+/** Pages for one reader (log-in, links, account, checkout return), never for search engines. */
+/** @type {string[]} */
+const readerPages = [PAGES.login, PAGES.emailLink, PAGES.loginLink, PAGES.checkoutReturn];
 
 /**
  * Stories whose publication time is still ahead are built (the edge holds them back until then)
@@ -33,6 +38,9 @@ export default defineConfig({
   build: { format: 'directory', inlineStylesheets: 'never' },
   vite: { build: { assetsInlineLimit: 0 } },
   integrations: [
+    // The emails in content/emails/ are checked before anything is built: an unknown or stray
+    // placeholder stops the build with the file and what to write instead.
+    { name: 'presswall-emails', hooks: { 'astro:config:setup': () => void loadEmails() } },
     mdx(),
     sitemap({
       // Every public page once. Full-text pages are guarded by the edge and never advertised;
@@ -42,7 +50,8 @@ export default defineConfig({
         return (
           !path.startsWith(`${FULL_PREFIX}/`) &&
           !path.startsWith(`${MANIFEST_PREFIX}/`) &&
-          !(/** @type {string[]} */ ([PAGES.login, PAGES.account, PAGES.checkoutReturn])).includes(path) &&
+          !readerPages.includes(path) &&
+          !path.startsWith(PAGES.account) &&
           !embargoedPaths().has(path)
         );
       },

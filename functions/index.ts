@@ -1,7 +1,11 @@
 import { Hono } from 'hono';
-import { PAGES, STORY_PREFIX } from '../src/paywall/contract.ts';
+import { LOCAL_OUTBOX_PATH, PAGES, STORY_PREFIX } from '../src/paywall/contract.ts';
 import { accounts } from './accounts/index.ts';
+import { outboxPage } from './email/outbox.ts';
+import { feeds } from './feeds/index.ts';
+import { gifts } from './gifts/index.ts';
 import { payments } from './payments/index.ts';
+import { registration } from './registration/index.ts';
 import { testModeBanner } from './payments/test-mode.ts';
 import { hideEmbargoedCards } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
@@ -10,6 +14,7 @@ import { notFound } from './pages/not-found.ts';
 import { canonicalPath, isGuardedPath } from './paths/index.ts';
 import { cacheAs, finish } from './response/index.ts';
 import { scheduled } from './scheduled/index.ts';
+import { secretAddresses } from './security/index.ts';
 import { sessionKeys } from './session/keys.ts';
 import { session } from './session/request.ts';
 import { serveStory } from './story/index.ts';
@@ -19,6 +24,8 @@ export const app = new Hono<AppEnv>();
 // Outermost: every response, error pages included, leaves through the one layer that decides
 // its cookies, caching and security headers.
 app.use('*', finish);
+// A log-in link, a gift or a private feed in the address: nothing answered for it is cached or referred.
+app.use('*', secretAddresses);
 app.use('*', testModeBanner);
 app.use('*', hideEmbargoedCards);
 
@@ -50,7 +57,13 @@ app.get('/.well-known/jwks.json', async (c) => {
 });
 
 app.route('/', accounts);
+app.route('/', registration);
+app.route('/', gifts);
+app.route('/', feeds);
 app.route('/', payments);
+
+// Local use only: the emails sent lately. Without LOCAL_OUTBOX it is the site's 404.
+app.get(LOCAL_OUTBOX_PATH, outboxPage);
 
 app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
 

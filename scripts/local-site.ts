@@ -136,7 +136,8 @@ export async function startLocalSite(options: LocalSiteOptions = {}): Promise<Lo
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let provider: TestProvider | undefined;
-  const vars = { ...options.vars };
+  // A local site sends no real email: each one's link is printed and listed at the local outbox.
+  const vars: Record<string, string> = { LOCAL_OUTBOX: '1', ...options.vars };
   if (options.testProvider !== false) {
     try {
       provider = await startTestProvider({

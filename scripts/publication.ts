@@ -1,7 +1,8 @@
-// Writes a whole publication into a content/ folder: settings, plans, sections, authors and
-// stories that share nothing with the demo (other slugs, sections, authors, plans, currency, time
-// zone, allowance, teaser length and page size). `npm run test:publication` builds and tests the
-// project against it, which proves the suite holds for any publication, not only the demo.
+// Writes a whole publication into a content/ folder: settings, plans, sections, authors, emails
+// and stories that share nothing with the demo (other slugs, sections, authors, plans, currency,
+// time zone, allowances, gifts, feed length, sender, teaser length and page size). `npm run
+// test:publication` builds and tests the project against it, which proves the suite holds for any
+// publication, not only the demo.
 //   node scripts/publication.ts <content-folder>
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,8 +10,11 @@ import { join, resolve } from 'node:path';
 /** What differs from the demo, so a test that quietly relies on a demo value fails here. */
 export const GENERATED = {
   freeStoriesPerMonth: 5,
+  registeredStoriesPerMonth: 8,
   teaserParagraphs: 3,
   listingPageSize: 4,
+  feedItems: 12,
+  gifts: { perMonth: 6, opensPerLink: 4, days: 20 },
 };
 
 const site = {
@@ -37,6 +41,20 @@ const plans = {
     { title: 'Every story', description: 'All our reporting, including the investigations.' },
     { title: 'The weekly briefing', description: 'A letter from the editor each Friday.' },
   ],
+};
+
+/** The sender and the two emails, worded otherwise than the demo's. */
+const emails = {
+  file: {
+    from: { name: 'The Fenland Ledger', email: 'desk@fenlandledger.example' },
+    subjects: { 'log-in': 'Log in to {{site}}', welcome: 'Welcome to {{site}}: confirm your address' },
+  },
+  parts: {
+    'log-in.txt': 'Your {{site}} log-in link for {{email}}:\n\n{{link}}\n\nIt lasts {{minutes}} minutes and works once.\n',
+    'log-in.html': '<p>Your {{site}} log-in link for {{email}}: <a href="{{link}}">log in</a>.</p><p>It lasts {{minutes}} minutes and works once.</p>\n',
+    'welcome.txt': 'Confirm {{email}} for your free {{site}} account:\n\n{{link}}\n\nIt lasts {{minutes}} minutes and works once.\n',
+    'welcome.html': '<p>Confirm {{email}} for your free {{site}} account: <a href="{{link}}">confirm</a>.</p><p>It lasts {{minutes}} minutes and works once.</p>\n',
+  },
 };
 
 const sections = [
@@ -128,10 +146,13 @@ export function writePublication(dir: string, now = new Date()): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'authors'), { recursive: true });
   mkdirSync(join(dir, 'stories'), { recursive: true });
+  mkdirSync(join(dir, 'emails'), { recursive: true });
   const json = (path: string, value: unknown) => writeFileSync(join(dir, path), `${JSON.stringify(value, null, 2)}\n`);
   json('site.json', site);
   json('plans.json', plans);
   json('sections.json', sections);
+  json('emails/emails.json', emails.file);
+  for (const [name, part] of Object.entries(emails.parts)) writeFileSync(join(dir, 'emails', name), part);
   for (const { id, ...author } of authors) json(`authors/${id}.json`, author);
   for (const [index, story] of storyPlan().entries()) {
     const published = new Date(now.getTime() - (index + 1) * 9 * 86_400_000);

@@ -9,7 +9,7 @@ import { isLocked, type Story } from './site.ts';
 
 let container: Promise<AstroContainer> | undefined;
 
-function containerForStories(): Promise<AstroContainer> {
+export function containerForStories(): Promise<AstroContainer> {
   container ??= loadRenderers([getContainerRenderer()]).then((renderers) => AstroContainer.create({ renderers }));
   return container;
 }

@@ -1,11 +1,15 @@
-import { HOOKS, meterNotice } from '../src/paywall/contract.ts';
+import { COOKIES, HOOKS, meterNotice } from '../src/paywall/contract.ts';
 import { planCards, plansFile } from '../src/paywall/plans.ts';
 import { describe, expect, it } from 'vitest';
-import { settings } from '../src/paywall/settings.ts';
+import { allowancesOf, settings } from '../src/paywall/settings.ts';
+import { allowanceOf } from '../src/paywall/access.ts';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { meterHolding } from './meter.ts';
 import { meteredBeyondAllowance, sourceStories, sourceStoriesWith, sourceStoryWith } from './content.ts';
 import { plainQuotes, textOf } from './html.ts';
 import { Reader, type Page } from './reader.ts';
-import { WALL_TITLES } from './wall.ts';
+import { ANONYMOUS_LIMIT, WALL_TITLES } from './wall.ts';
 
 const stories = sourceStories();
 const free = stories.filter((story) => story.access === 'free');
@@ -85,7 +89,7 @@ describe('an anonymous visitor', () => {
     const walled = await reader.get(next.path);
     expect(showsNone(walled, next)).toBe(true);
     expectWall(walled);
-    expect(walled.text).toContain(WALL_TITLES.limit);
+    expect(walled.text).toContain(WALL_TITLES[ANONYMOUS_LIMIT]);
     expect(walled.text).not.toContain(WALL_TITLES.premium);
 
     const reread = await reader.get(metered[0]!.path);
@@ -100,7 +104,7 @@ describe('an anonymous visitor', () => {
       expect(showsNone(page, story), story.slug).toBe(true);
       expectWall(page);
       expect(page.text).toContain(WALL_TITLES.premium);
-      expect(page.text).not.toContain(WALL_TITLES.limit);
+      expect(page.text).not.toContain(WALL_TITLES[ANONYMOUS_LIMIT]);
     }
   });
 
@@ -135,16 +139,19 @@ describe('a subscriber', () => {
 
   it('whose subscription has ended meets the wall with a renewal message', async () => {
     const premium = sourceStoryWith('premium');
-    const metered = meteredBeyondAllowance();
+    const metered = sourceStoryWith('metered');
     const reader = Reader.withToken('--plan', plan, '--expired');
     const page = await reader.get(premium.path);
     expect(showsNone(page, premium)).toBe(true);
     expectWall(page);
     expect(page.text).toContain(WALL_TITLES.lapsed);
 
-    for (const story of metered.slice(0, limit)) await reader.get(story.path);
-    const walled = await reader.get(metered[limit]!.path);
-    expect(showsNone(walled, metered[limit]!)).toBe(true);
+    // The account stays, so a lapsed reader reads on a free account's allowance; once it is used,
+    // the wall still says the subscription has ended.
+    const allowance = allowanceOf({ kind: 'lapsed', plan, endedAt: 0 }, allowancesOf());
+    reader.jar.set(COOKIES.meter, await meterHolding(allowance, parseEnv(readFileSync('.dev.vars', 'utf8'))['METER_SECRET']!));
+    const walled = await reader.get(metered.path);
+    expect(showsNone(walled, metered)).toBe(true);
     expect(walled.text).toContain(WALL_TITLES.lapsed);
   });
 });

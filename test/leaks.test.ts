@@ -1,9 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { plansFile } from '../src/paywall/plans.ts';
-import { settings } from '../src/paywall/settings.ts';
+import { allowancesOf, settings } from '../src/paywall/settings.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles } from './dist.ts';
 import { Reader } from './reader.ts';
+import { DEMO_ACCOUNTS } from '../scripts/demo-accounts.ts';
+import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, PAGES } from '../src/paywall/contract.ts';
+import { largestAllowance } from '../src/paywall/access.ts';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { meterHolding } from './meter.ts';
+import { textOf } from './html.ts';
+import { edited } from './tokens.ts';
 
 // Every locked sentence, against every route and every built file, as an anonymous reader whose
 // allowance is used up. The same sentences must reach a subscriber, or this test proves nothing.
@@ -53,5 +61,53 @@ describe('locked text', () => {
       const page = await subscriber.get(story.path);
       expect(leaks(page.text, [story]), story.slug).toEqual(story.lockedSentences);
     }
+  });
+});
+
+// Gift links and private feed addresses are secrets in URLs: a stranger's guesses at them (a real
+// one edited, cut, padded, or moved to another story) open nothing, while the real ones do.
+describe('gift links and feed addresses', () => {
+  const [subscriber] = DEMO_ACCOUNTS;
+  const giftStory = locked.find((story) => story.access === 'premium') ?? locked[0]!;
+  let gift: URL;
+  let feed: string;
+
+  beforeAll(async () => {
+    const giver = new Reader();
+    await giver.post(PAGES.login, { email: subscriber.email, password: subscriber.password, return: PAGES.account });
+    const made = await giver.post(PAGES.gifts, { story: giftStory.path, title: 'Probe' });
+    gift = new URL(/value="([^"]+)"[^>]*data-gift="link"/.exec(made.html)![1]!.replaceAll('&amp;', '&'));
+    const page = await giver.post(PAGES.feed, {});
+    feed = new URL(new RegExp(`value="(https?://[^"]+${FEEDS_PREFIX}[^"]+)"`).exec(page.html)![1]!).pathname;
+  });
+
+  it('open nothing when edited, cut, padded or moved to another story', async () => {
+    const value = gift.searchParams.get(GIFT_PARAM)!;
+    const guesses = [value.slice(0, -1), `${value}A`, edited(value), value.split('.').slice(0, 2).join('.')];
+    for (const guess of guesses) {
+      const page = await new Reader().get(`${giftStory.path}?${GIFT_PARAM}=${encodeURIComponent(guess)}`);
+      expect(page.status).toBeLessThan(500);
+      expect(leaks(page.text, [giftStory]), guess).toEqual([]);
+    }
+    // Moved to another story, the gift must not open it for a reader whose allowance is used up.
+    const meter = await meterHolding(largestAllowance(allowancesOf()), parseEnv(readFileSync('.dev.vars', 'utf8'))['METER_SECRET']!);
+    for (const story of locked.filter((candidate) => candidate.path !== giftStory.path)) {
+      const page = await new Reader({ [COOKIES.meter]: meter }).get(`${story.path}${gift.search}`);
+      expect(leaks(page.text, [story]), story.path).toEqual([]);
+    }
+    const token = feed.slice(FEEDS_PREFIX.length, -'.xml'.length);
+    for (const guess of [token.slice(0, -1), `${token}A`, edited(token)]) {
+      const page = await new Reader().get(`${FEEDS_PREFIX}${guess}.xml`);
+      expect(page.status).toBe(404);
+      expect(leaks(textOf(page.text), locked)).toEqual([]);
+    }
+  });
+
+  it('while the real ones carry the locked text, so the checks above can fail', async () => {
+    expect(leaks((await new Reader().get(`${gift.pathname}${gift.search}`)).text, [giftStory])).toEqual(giftStory.lockedSentences);
+    const read = textOf((await new Reader().get(feed)).text);
+    const inFeed = locked.filter((story) => leaks(read, [story]).length > 0);
+    expect(inFeed.length).toBeGreaterThan(0);
+    for (const story of inFeed) expect(leaks(read, [story]), story.slug).toEqual(story.lockedSentences);
   });
 });

@@ -26,7 +26,7 @@ for (const path of [PAGES.login, PAGES.account, PAGES.password, '/logout/', '/lo
 }
 accounts.get(PAGES.login, (c) => loginPage(c, { status: 200, returnTo: safeReturnPath(c.req.query('return')) }));
 accounts.post(PAGES.login, sameOrigin, logIn);
-accounts.get(PAGES.account, accountPage);
+accounts.get(PAGES.account, (c) => accountPage(c));
 accounts.post(PAGES.password, sameOrigin, savePassword);
 accounts.post('/logout/', sameOrigin, (c) => logOut(c, false));
 accounts.post('/logout/everywhere/', sameOrigin, (c) => logOut(c, true));

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { HOOKS, hook, PAGES } from '../../src/paywall/contract.ts';
-import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { attribute, builtPage } from '../pages/built.ts';
@@ -16,11 +15,10 @@ const MESSAGES = {
   tooLong: `That is longer than any email address (${MAX_EMAIL_LENGTH} characters) or password (${MAX_PASSWORD_LENGTH}) we accept.`,
   badEmail: 'That does not look like an email address. Check it and try again.',
   wrong: 'That email and password do not match an account. Check both and try again.',
-  noSubscription: `This account has no subscription yet. Write to ${settings.subscriptionsEmail} and we will set one up.`,
 };
 
 interface LoginView {
-  status: 200 | 400 | 401 | 403 | 429;
+  status: 200 | 400 | 401 | 429;
   returnTo: string;
   email?: string;
   error?: string;
@@ -52,7 +50,8 @@ function problemWith(email: string, password: string): string | undefined {
   return undefined;
 }
 
-function minutes(seconds: number): string {
+/** "1 minute", "12 minutes": a wait, rounded up. */
+export function minutes(seconds: number): string {
   const count = Math.max(1, Math.ceil(seconds / 60));
   return `${count} minute${count === 1 ? '' : 's'}`;
 }
@@ -90,9 +89,8 @@ export async function logIn(c: Context<AppEnv>): Promise<Response> {
   await forgiveAttempt(db, keys);
   if (needsRehash(stored)) await updatePasswordHash(db, account.id, await hashPassword(password));
 
+  // An account without a subscription is a registered reader's, and logs in all the same.
   const subscription = await subscriptionOf(db, account.id);
-  if (!subscription) return loginPage(c, { ...view, status: 403, error: MESSAGES.noSubscription });
-
-  await logInAs(c, { account_id: account.id, ...subscription }, new Date(now * 1000));
+  await logInAs(c, { account_id: account.id, ...(subscription ?? { plan: null }) }, new Date(now * 1000));
   return c.redirect(returnTo, 303);
 }

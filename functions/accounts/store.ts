@@ -21,11 +21,22 @@ export interface Subscription extends Entitlement {
   notice: string | null;
 }
 
-export interface SessionRecord extends Subscription {
+/** The subscription columns of an account that has never had one: all NULL. */
+export type NoSubscription = { [Column in keyof Subscription]: null };
+
+/** A live session, its account, and the account's subscription if it has one. */
+export type SessionRecord = {
   account_id: string;
   email: string;
   has_password: 0 | 1;
   expires_at: number;
+} & (Subscription | NoSubscription);
+
+export type SubscribedSession = SessionRecord & Subscription;
+
+/** Whether the account has (or had) a subscription; a registered reader's has none. */
+export function hasSubscription(record: SessionRecord): record is SubscribedSession {
+  return record.plan !== null;
 }
 
 const SUBSCRIPTION_COLUMNS = `sub.plan, sub.status, sub.current_period_end, sub.past_due_since, sub.cancel_at_period_end,
@@ -38,6 +49,15 @@ export function findAccount(db: D1Database, email: string): Promise<Account | nu
 
 export function subscriptionOf(db: D1Database, accountId: string): Promise<Subscription | null> {
   return db.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions sub WHERE sub.account_id = ?`).bind(accountId).first<Subscription>();
+}
+
+/** The account with this email, made now (with no password) if there is none: how readers register. */
+export async function findOrCreateAccount(db: D1Database, email: string, now: number): Promise<Account> {
+  const [, found] = await db.batch<Account>([
+    db.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT (email) DO NOTHING').bind(crypto.randomUUID(), email, now),
+    db.prepare('SELECT id, email, password_hash FROM accounts WHERE email = ?').bind(email),
+  ]);
+  return found!.results[0]!;
 }
 
 export function updatePasswordHash(db: D1Database, accountId: string, hash: string): Promise<D1Result> {
@@ -53,14 +73,14 @@ export async function createSession(db: D1Database, accountId: string, now: numb
   return id;
 }
 
-/** A live session with its account and subscription, or null if it was deleted or has run out. */
+/** A live session with its account and any subscription, or null if it was deleted or has run out. */
 export function findSession(db: D1Database, sessionId: string, now: number): Promise<SessionRecord | null> {
   return db
     .prepare(
       `SELECT s.account_id, a.email, a.password_hash IS NOT NULL AS has_password, s.expires_at, ${SUBSCRIPTION_COLUMNS}
          FROM sessions s
          JOIN accounts a ON a.id = s.account_id
-         JOIN subscriptions sub ON sub.account_id = s.account_id
+         LEFT JOIN subscriptions sub ON sub.account_id = s.account_id
         WHERE s.id = ? AND s.expires_at > ?`,
     )
     .bind(sessionId, now)

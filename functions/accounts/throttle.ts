@@ -1,6 +1,8 @@
 /**
  * Slows and then refuses repeated failed logins, per account and per client address, with the
- * counts in D1 so every edge location sees the same numbers.
+ * counts in D1 so every edge location sees the same numbers. Requests for log-in links are
+ * counted the same way, under their own keys, so a flood of emails to one address, or from one
+ * client, is refused.
  */
 
 export interface ThrottlePolicy {
@@ -13,6 +15,9 @@ export interface ThrottlePolicy {
 export const POLICIES = {
   account: { slowAfter: 3, blockAfter: 5 },
   client: { slowAfter: 10, blockAfter: 20 },
+  // Log-in links: a few to one address, more from one client (a household, an office), no waiting.
+  linkEmail: { slowAfter: 5, blockAfter: 5 },
+  linkClient: { slowAfter: 30, blockAfter: 30 },
 } satisfies Record<string, ThrottlePolicy>;
 
 /** Failures older than this are forgotten. */
@@ -30,6 +35,14 @@ export function throttleKeys(email: string, client: string | undefined): Throttl
   return [
     { key: `account:${email}`, policy: POLICIES.account },
     ...(client ? [{ key: `client:${client}`, policy: POLICIES.client }] : []),
+  ];
+}
+
+/** Each request for a log-in link counts, whether or not the address has an account. */
+export function linkThrottleKeys(email: string, client: string | undefined): ThrottleKey[] {
+  return [
+    { key: `link-email:${email}`, policy: POLICIES.linkEmail },
+    ...(client ? [{ key: `link-client:${client}`, policy: POLICIES.linkClient }] : []),
   ];
 }
 

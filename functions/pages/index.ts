@@ -1,13 +1,9 @@
+import { escapeHtml } from '../../src/paywall/html.ts';
 import { settings } from '../../src/paywall/settings.ts';
 
-export type SafeStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
+export { escapeHtml };
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text made safe to put into HTML, in an element or an attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => escapes[char]!);
-}
+export type SafeStatus = 400 | 401 | 402 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503;
 
 /**
  * A page for when the edge cannot serve what was asked. It is built from the site settings and

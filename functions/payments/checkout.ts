@@ -3,7 +3,7 @@ import { HOOKS, hook, PAGES, type CheckoutStateName } from '../../src/paywall/co
 import { findPlan, type Plan } from '../../src/paywall/plans.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
 import { isLive } from '../accounts/account-page.ts';
-import { findSession } from '../accounts/store.ts';
+import { findSession, hasSubscription } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { attribute, builtPage, text } from '../pages/built.ts';
@@ -75,7 +75,7 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
   const session = c.get('session');
   if (session?.reader.kind === 'subscriber') return c.redirect(PAGES.account, 303);
   const record = session?.id ? await findSession(c.env.DB, session.id, now) : null;
-  if (record && isLive(record, now)) return c.redirect(PAGES.account, 303);
+  if (record && hasSubscription(record) && isLive(record, now)) return c.redirect(PAGES.account, 303);
 
   const provider = paymentProvider(c.env);
   const customerId = record

@@ -20,7 +20,8 @@ import { contentSecurityPolicy } from '../security/index.ts';
  *    header stays (and an error without one is `no-store`).
  * 3. `Vary: Cookie` wherever the reader's cookies decided the body.
  * 4. Security headers: a content security policy, framing and referrer rules on HTML, `nosniff`
- *    everywhere, and HSTS on HTTPS responses only (RFC 6797 §7.2).
+ *    everywhere, HSTS on HTTPS responses only (RFC 6797 §7.2), and for a URL that holds a secret,
+ *    no referrer and no indexing.
  */
 
 export type Caching =
@@ -76,6 +77,12 @@ export function renewSession(c: Context<AppEnv>, renewed: { token: string; maxAg
 
 export function setCookie(c: Context<AppEnv>, name: string, value: string, maxAge: number): void {
   outcomeOf(c).cookies.set(name, { value, maxAge });
+}
+
+/** The value this response is already set to give a cookie of ours (by a middleware or the handler), if any. */
+export function cookieToSet(c: Context<AppEnv>, name: string): string | undefined {
+  const wish = outcomeOf(c).cookies.get(name);
+  return wish && wish.maxAge > 0 ? wish.value : undefined;
 }
 
 export function clearCookie(c: Context<AppEnv>, name: string): void {
@@ -172,6 +179,8 @@ export function finalResponse(request: Request, upstream: Response, outcome: Out
   if (html || outcome.secretUrl) {
     headers.set('Referrer-Policy', outcome.secretUrl ? 'no-referrer' : 'strict-origin-when-cross-origin');
   }
+  // A page reached by a secret address is never indexed, should a crawler ever be handed one.
+  if (outcome.secretUrl) headers.set('X-Robots-Tag', 'noindex, nofollow');
   return response;
 }
 

@@ -1,4 +1,6 @@
+import { settings } from '../../src/paywall/settings.ts';
 import { WINDOW_SECONDS } from '../accounts/throttle.ts';
+import { monthOf } from '../meter/index.ts';
 import { sendDueCancellations } from '../payments/cancellations.ts';
 
 /**
@@ -14,11 +16,25 @@ export async function purgeExpired(db: D1Database, now: number): Promise<{ sessi
   return { sessions: sessions!.meta.changes, loginFailures: failures!.meta.changes };
 }
 
+/**
+ * Readers' records that no longer count: log-in links past their time (used or not), and the
+ * account meters of months before this one (in the site's time zone).
+ */
+export async function purgeReaderRecords(db: D1Database, now: number): Promise<{ loginLinks: number; meterReads: number }> {
+  const [links, reads] = await db.batch([
+    db.prepare('DELETE FROM login_links WHERE expires_at <= ?').bind(now),
+    db.prepare('DELETE FROM meter_reads WHERE month < ?').bind(monthOf(new Date(now * 1000), settings.timeZone)),
+  ]);
+  return { loginLinks: links!.meta.changes, meterReads: reads!.meta.changes };
+}
+
 /** Runs every hour: the clean-up, and cancellations that are due to reach a payment provider. */
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   const purged = await purgeExpired(env.DB, now);
   console.log(`paywall: purged ${purged.sessions} expired sessions and ${purged.loginFailures} stale login-failure counters`);
+  const readers = await purgeReaderRecords(env.DB, now);
+  console.log(`paywall: purged ${readers.loginLinks} old log-in links and ${readers.meterReads} meter entries of past months`);
   const sent = await sendDueCancellations(env, now);
   if (sent) console.log(`payments: passed on ${sent} cancellations due at the end of their period`);
 }

@@ -1,6 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
+import { FEEDS_PREFIX, GIFT_PARAM, LOGIN_LINK_PARAM } from '../../src/paywall/contract.ts';
 import type { AppEnv } from '../env.ts';
 import { safePage } from '../pages/index.ts';
+import { canonicalPath } from '../paths/index.ts';
+import { secretUrl } from '../response/index.ts';
 
 /**
  * No inline script or style anywhere: the site ships none (structured data is a JSON block, not
@@ -38,5 +41,21 @@ export const sameOrigin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!origin || origin !== new URL(c.req.url).origin) {
     return safePage(403, 'This form can only be sent from our own pages. Go back, reload the page and try again.');
   }
+  return next();
+};
+
+/**
+ * Whether a request's address holds a secret: a log-in link's token, a gift, a private feed, in
+ * any spelling. Such a response, whatever it is (a redirect, an error, the page itself), must
+ * reach no shared cache and no other site's Referer.
+ */
+export function holdsSecret(url: URL): boolean {
+  const names = [...url.searchParams.keys()].map((name) => name.toLowerCase());
+  return names.includes(LOGIN_LINK_PARAM) || names.includes(GIFT_PARAM) || canonicalPath(url.pathname).toLowerCase().startsWith(FEEDS_PREFIX);
+}
+
+/** Marks every response to an address that holds a secret, before anything else answers it. */
+export const secretAddresses: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (holdsSecret(new URL(c.req.url))) secretUrl(c);
   return next();
 };

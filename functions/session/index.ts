@@ -9,12 +9,16 @@ export const MAX_TOKEN_LENGTH = 4096;
 /** Clock skew tolerated between the edge and whoever signed the token, in seconds. */
 export const CLOCK_TOLERANCE = 30;
 
-/** The claims a session token carries on top of the registered ones. */
+/**
+ * The claims a session token carries on top of the registered ones. A subscriber's (or a lapsed
+ * subscriber's) token carries the plan and its end; a registered reader's, who has an account and
+ * no subscription, carries neither.
+ */
 export interface SessionClaims {
   /** Plan id from content/plans.json. */
-  plan: string;
+  plan?: string;
   /** When the subscription ends, as a NumericDate (seconds since the epoch). */
-  plan_ends: number;
+  plan_ends?: number;
   /** The session row in D1, for renewal and logout. Absent on tokens minted by scripts. */
   sid?: string;
 }
@@ -57,7 +61,9 @@ export async function verifySession(token: string | undefined, keys: SessionKeys
   } catch {
     return undefined;
   }
-  const reader = readerFrom(payload.plan, payload.plan_ends, now);
+  // Neither claim: a registered reader. One without the other, or either malformed: not a token of ours.
+  const registered = payload.plan === undefined && payload.plan_ends === undefined;
+  const reader: Reader = registered ? { kind: 'registered' } : readerFrom(payload.plan, payload.plan_ends, now);
   if (reader.kind === 'anonymous') return undefined;
   return {
     reader,
@@ -89,22 +95,23 @@ export async function renewableSessionId(token: string | undefined, keys: Sessio
   }
 }
 
-export interface NewSession {
+export type NewSession = {
   subject: string;
-  plan: string;
-  planEnds: Date;
   /** How long the token itself is valid, in seconds. */
   lifetime: number;
   sessionId?: string;
-}
+} & (
+  | { plan: string; planEnds: Date }
+  /** A registered reader: an account, no subscription. */
+  | { plan?: undefined; planEnds?: undefined }
+);
 
 /** Signs a session token with the configured signing key. */
 export async function signSession(session: NewSession, keys: SessionKeys, now: Date): Promise<string> {
   if (!keys.signing) throw new Error('No key to sign sessions with: set SESSION_PRIVATE_JWKS or SESSION_SECRETS');
   const issuedAt = Math.floor(now.getTime() / 1000);
   const claims: SessionClaims = {
-    plan: session.plan,
-    plan_ends: Math.floor(session.planEnds.getTime() / 1000),
+    ...(session.plan !== undefined ? { plan: session.plan, plan_ends: Math.floor(session.planEnds.getTime() / 1000) } : {}),
     ...(session.sessionId ? { sid: session.sessionId } : {}),
   };
   return new SignJWT({ ...claims })

@@ -1,21 +1,25 @@
 import type { Context } from 'hono';
-import { decide, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
+import { decide, largestAllowance, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
 import { COOKIES, HOOKS, hook, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
-import { settings } from '../../src/paywall/settings.ts';
+import { allowancesOf, settings } from '../../src/paywall/settings.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
+import { giftAt, type GiftAtStory } from '../gifts/open.ts';
+import { withGiftBlocks } from '../gifts/page.ts';
 import { manifestEntry } from '../manifest/index.ts';
+import { recordRead } from '../meter/account.ts';
 import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
-import { cacheAs, personal, setCookie } from '../response/index.ts';
+import { cacheAs, cookieToSet, personal, setCookie } from '../response/index.ts';
 
 /**
  * A story page. Free stories are files served as they are; locked ones are decided here in one
- * pass: who the reader is (the session the middleware verified, and the meter, read and verified
- * once), what they get (`decide`, the pure rule shared with the build), and the response (the
- * full page or the teaser, with the new meter handed to the response layer to set).
+ * pass: who the reader is (the session the middleware verified, the meter, read and verified
+ * once, and a gift in the address), what they get (`decide`, the pure rule shared with the
+ * build), and the response (the full page or the teaser, with the new meter handed to the
+ * response layer to set).
  */
 export async function serveStory(c: Context<AppEnv>): Promise<Response> {
   const path = new URL(c.req.url).pathname;
@@ -46,11 +50,15 @@ function defaultReason(story: ManifestStory): WallReason {
   return story.access === 'premium' ? 'premium' : 'limit';
 }
 
-/** The meter matters only for a metered story and a reader who is not a subscriber. */
+/**
+ * The meter matters only for a metered story and a reader who is not a subscriber. It is the one
+ * this response will leave the browser with when the session middleware has just merged it with
+ * the reader's account, otherwise the browser's own.
+ */
 async function meterFor(c: Context<AppEnv>, story: ManifestStory, reader: Reader, now: Date): Promise<Meter> {
   if (story.access !== 'metered' || reader.kind === 'subscriber') return { kind: 'counted', read: [] };
-  const token = meterCookieIn(c.req.header('Cookie'));
-  return readMeter(token, meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), settings.freeStoriesPerMonth);
+  const token = cookieToSet(c, COOKIES.meter) ?? meterCookieIn(c.req.header('Cookie'));
+  return readMeter(token, meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), largestAllowance(allowancesOf()));
 }
 
 /**
@@ -60,25 +68,27 @@ async function meterFor(c: Context<AppEnv>, story: ManifestStory, reader: Reader
 export async function serveLockedStory(c: Context<AppEnv>, story: ManifestStory): Promise<Response> {
   const now = new Date();
   personal(c);
+  const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
   let decision: Decision;
+  let gift: GiftAtStory = { kind: 'none' };
   try {
-    const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
+    gift = await giftAt(c, story, reader, now);
     const meter = await meterFor(c, story, reader, now);
-    decision = decide({ access: story.access, meterKey: story.meterKey, reader, meter, limit: settings.freeStoriesPerMonth });
+    decision = decide({ access: story.access, meterKey: story.meterKey, reader, meter, allowances: allowancesOf(), gift: gift.kind === 'open' });
   } catch (error) {
     console.error(`paywall: deciding ${story.path} failed, serving the teaser:`, error);
     decision = { serve: 'teaser', reason: defaultReason(story) };
   }
   // A HEAD request carries no story, so it must not spend one of the reader's free stories.
   if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
-    return teaserResponse(c, story, 'limit');
+    return teaserResponse(c, story, 'limit', gift);
   }
-  if (decision.serve === 'teaser') return teaserResponse(c, story, decision.reason);
+  if (decision.serve === 'teaser') return teaserResponse(c, story, decision.reason, gift);
   try {
-    return await fullResponse(c, story, decision, now);
+    return await fullResponse(c, story, decision, now, gift);
   } catch (error) {
     console.error(`paywall: full text of ${story.path} failed, serving the teaser:`, error);
-    return teaserResponse(c, story, defaultReason(story));
+    return teaserResponse(c, story, defaultReason(story), gift);
   }
 }
 
@@ -91,6 +101,7 @@ async function fullResponse(
   story: ManifestStory,
   decision: Extract<Decision, { serve: 'full' }>,
   now: Date,
+  gift: GiftAtStory,
 ): Promise<Response> {
   if (!story.fullPath) throw new Error(`No full text in the manifest for ${story.path}`);
   const asset = await c.env.ASSETS.fetch(assetRequest(c, story.fullPath));
@@ -111,8 +122,13 @@ async function fullResponse(
       }
     },
   });
+  // Only a subscriber with an account can give: the gift is theirs, and counted against them.
+  const session = c.get('session');
+  withGiftBlocks(rewriter, gift, session?.reader.kind === 'subscriber' && session.id !== undefined);
   cacheAs(c, 'private');
   if (meter) setCookie(c, COOKIES.meter, meter, secondsUntilNextMonth(now, settings.timeZone));
+  // A reader with an account (registered, or lapsed) has the story added to it, after the response.
+  if (metered?.counted && session?.id && session.reader.kind !== 'subscriber') recordRead(c, session.subject, story.meterKey, now);
   return rewriter.transform(new Response(asset.body, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
 }
 
@@ -122,7 +138,7 @@ function teaserEtag(asset: Response, reason: WallReason): string | undefined {
   return etag ? `W/"${etag}-${reason}"` : undefined;
 }
 
-async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason): Promise<Response> {
+async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason, gift: GiftAtStory): Promise<Response> {
   const asset = await c.env.ASSETS.fetch(assetRequest(c, story.path));
   if (asset.status !== 200) return safePage(503, 'This story is not available right now');
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
@@ -140,5 +156,6 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
       else element.remove();
     },
   });
+  withGiftBlocks(rewriter, gift, false);
   return rewriter.transform(new Response(asset.body, { status: 200, headers }));
 }

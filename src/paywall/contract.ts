@@ -12,12 +12,17 @@ export const COOKIES = {
   meter: 'paywall_meter',
   /** Binds a checkout to the browser that started it, for the return from the payment page. */
   checkout: 'paywall_checkout',
+  /**
+   * A one-time log-in link's token, moved here from the link's URL when the link is opened, until
+   * the reader presses "Log in". Email scanners that open links get it too, and never press.
+   */
+  loginLink: 'paywall_login_link',
 } as const;
 
 /** Where stories are published: `/stories/<slug>/`. */
 export const STORY_PREFIX = '/stories';
 
-/** Every path below this prefix holds locked text; only the edge may read it. */
+/** Every path below this prefix holds locked text (or the edge's own files); only the edge may read it. */
 export const FULL_PREFIX = '/full';
 
 /** The build's list of stories (an index and shards, src/paywall/manifest.ts), read by the edge; refused to every outside request. */
@@ -31,6 +36,12 @@ export function manifestShardPath(shard: number): string {
   return `${MANIFEST_PREFIX}/${shard}.json`;
 }
 
+/** The build's full-text feed of the latest stories, which the edge serves at each subscriber's private address. */
+export const PRIVATE_FEED_PATH = `${FULL_PREFIX}/feed.xml`;
+
+/** The build's emails (sender, subjects, text and HTML parts), checked when the site is built. */
+export const EMAILS_PATH = `${FULL_PREFIX}/emails.json`;
+
 /** Pages the edge fills in or serves itself. */
 export const PAGES = {
   login: '/login/',
@@ -38,9 +49,39 @@ export const PAGES = {
   subscribe: '/subscribe/',
   checkoutReturn: '/subscribe/return/',
   password: '/account/password/',
+  /** Posted an email address: send a one-time log-in link (the log-in page, the registration offer). */
+  emailLink: '/login/email/',
+  /** Where a log-in link leads (with its token), and the one-button page that uses it. */
+  loginLink: '/login/link/',
+  /** A subscriber makes a gift link here (POST), and sees it once made. */
+  gifts: '/account/gifts/',
+  revokeGift: '/account/gifts/revoke/',
+  /** A subscriber makes (or replaces) their private feed's address. */
+  feed: '/account/feed/',
   search: '/search/',
   notFound: '/404.html',
 } as const;
+
+/** The query parameter of a log-in link that holds its one-time token. */
+export const LOGIN_LINK_PARAM = 'token';
+
+/** How long a log-in link works. */
+export const LOGIN_LINK_MINUTES = 15;
+
+/** The query parameter of a gift link (`/stories/<slug>/?gift=…`) that holds the signed gift. */
+export const GIFT_PARAM = 'gift';
+
+/** Who a gift is from when the giver gives no name: neutral, and never their email. */
+export const GIFT_DEFAULT_FROM = 'A subscriber';
+
+/** Private feeds live at `/feeds/<token>.xml`: the address is the secret. */
+export const FEEDS_PREFIX = '/feeds/';
+
+/**
+ * A page that lists the emails the Worker sent, with their links, for local use. It exists only
+ * while the Worker has LOCAL_OUTBOX set, which `npm start` and the tests set and production never does.
+ */
+export const LOCAL_OUTBOX_PATH = '/local/outbox/';
 
 export function storyPath(slug: string): string {
   return `${STORY_PREFIX}/${slug}/`;
@@ -69,6 +110,18 @@ export const HOOKS = {
   checkoutState: 'data-checkout',
   /** Fields of those blocks the edge fills in: the plan, links, and the retry form's inputs. */
   checkoutField: 'data-checkout-field',
+  /** Parts of the log-in link pages the edge fills in or keeps: the address, the states. */
+  loginLinkField: 'data-login-link',
+  /** On a full page, the form a subscriber makes a gift link with; the edge keeps it for subscribers only. */
+  giftForm: 'data-gift-form',
+  /** On a full page, the note and the plans a gift's recipient sees; the edge keeps it for a gift only. */
+  giftNote: 'data-gift-note',
+  /** Where the gift note names who gave the story. */
+  giftFrom: 'data-gift-from',
+  /** On a teaser, the note for a gift link that no longer opens the story; the edge keeps it then. */
+  giftRefused: 'data-gift-refused',
+  /** The page that shows a new gift link: its fields. */
+  giftField: 'data-gift',
 } as const;
 
 /** The outcomes of a checkout, as the return page shows them. */

@@ -12,7 +12,7 @@ import { planCards, plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { meteredBeyondAllowance, sourceStoriesWith, sourceStoryWith, type SourceStory } from '../content.ts';
 import { plainQuotes, textOf } from '../html.ts';
-import { WALL_TITLES as WALL } from '../wall.ts';
+import { ANONYMOUS_LIMIT, WALL_TITLES as WALL } from '../wall.ts';
 
 const limit = settings.freeStoriesPerMonth;
 const [subscriber, lapsed] = DEMO_ACCOUNTS;
@@ -182,7 +182,7 @@ describe('an anonymous reader', () => {
 
       const next = metered[limit]!;
       await openFromFrontPage(page, next);
-      await expectWall(page, 'limit');
+      await expectWall(page, ANONYMOUS_LIMIT);
       await expectLockedOut(page, next);
 
       const first = metered[0]!;

@@ -1,35 +1,18 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES, MANIFEST_PREFIX, manifestIndexPath, manifestShardPath } from '../../src/paywall/contract.ts';
+import { COOKIES, MANIFEST_PREFIX } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index.ts';
-import { shardOf, type ManifestIndex, type ManifestShard } from '../../src/paywall/manifest.ts';
 import { assetsWith } from './assets.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { ORIGIN } from './client.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
-import { builtManifest, storyWith } from './publication.ts';
+import { builtManifest, storyWith, withPublishAt } from './publication.ts';
 
 // A story whose publication time is ahead is built like any other; the edge answers 404 for it and
 // takes it off every listing until that moment, with no rebuild. The test moves one story's time
 // in the manifest the Worker reads (its shard and the index's pending embargoes), as a
 // future-dated story's would be.
-
-async function withPublishAt(path: string, publishAt: number): Promise<Env> {
-  const { index, stories } = await builtManifest();
-  const shard = shardOf(path, index.shards);
-  const changedIndex: ManifestIndex = { ...index, pending: [...index.pending.filter((story) => story.path !== path), { path, publishAt }] };
-  const changedShard: ManifestShard = {
-    version: 2,
-    stories: stories.filter((story) => shardOf(story.path, index.shards) === shard).map((story) => (story.path === path ? { ...story, publishAt } : story)),
-  };
-  const assets = assetsWith(env.ASSETS, (pathname) => {
-    if (pathname === manifestIndexPath()) return Response.json(changedIndex);
-    if (pathname === manifestShardPath(shard)) return Response.json(changedShard);
-    return undefined;
-  });
-  return { ...env, ASSETS: assets };
-}
 
 const free = (await storyWith('free')).path;
 const premium = (await storyWith('premium')).path;

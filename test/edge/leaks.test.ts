@@ -1,12 +1,18 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES } from '../../src/paywall/contract.ts';
+import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, PAGES } from '../../src/paywall/contract.ts';
+import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
-import { usedUpMeter } from './publication.ts';
 import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
+import { giftLink } from '../../functions/gifts/links.ts';
+import { sign } from '../../functions/signed/index.ts';
+import { textOf } from '../html.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
+import { storyWith, usedUpMeter } from './publication.ts';
+import { endSubscription, Outbox, type Reader, subscriber } from './readers.ts';
+import { edited } from '../tokens.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
 
 // Every built file and every spelling of every story, requested as every kind of reader who must
@@ -159,5 +165,99 @@ describe('no locked sentence reaches a reader who may not read it', () => {
         expect(leaksIn(answer.text, [story]), path).toEqual(story.lockedSentences);
       }
     }
+  });
+});
+
+// Gift links and private feed addresses are secrets in URLs. Each probe below is one a stranger
+// could try: a real link edited, cut, padded, moved to another story, expired or withdrawn; a
+// feed address guessed, cut, or replaced. None may open locked text. A valid link and a valid
+// address do, which is what shows the probes could find a leak.
+describe('no locked sentence reaches a stranger through a gift link or a feed address', () => {
+  const outbox = new Outbox();
+  const spentMeter = { Cookie: '' };
+  let given: ManifestStory;
+  let gift: string;
+  let giftId: string;
+  let feed: string;
+  let giverAccount: string;
+  const storyFor = (story: ManifestStory) => lockedStories.find((candidate) => candidate.path === story.path)!;
+
+  beforeAll(async () => {
+    spentMeter.Cookie = cookie({ [COOKIES.meter]: await usedUpMeter() });
+    given = await storyWith('premium');
+    const { reader, accountId } = await subscriber(outbox, 'leaks');
+    giverAccount = accountId;
+    gift = new URL(await giftFrom(reader), 'https://x.invalid').searchParams.get(GIFT_PARAM)!;
+    giftId = (await env.DB.prepare('SELECT id FROM gifts WHERE account_id = ?').bind(accountId).first<string>('id'))!;
+    feed = await feedFrom(reader);
+  });
+
+  /** A new gift of the given story, made on the story's form: the link's path and query. */
+  const giftFrom = async (reader: Reader) => {
+    const made = await (await reader.post(PAGES.gifts, { story: given.path, title: 'Probe' })).text();
+    const link = new URL(/value="([^"]+)"[^>]*data-gift="link"/.exec(made)![1]!.replaceAll('&amp;', '&'));
+    return `${link.pathname}${link.search}`;
+  };
+  /** A new feed address for the subscriber, made on the account page: its path. */
+  const feedFrom = async (reader: Reader) => {
+    const page = await (await reader.post(PAGES.feed, {})).text();
+    return new URL(new RegExp(`value="(https?://[^"]+${FEEDS_PREFIX}[^"]+)"`).exec(page)![1]!).pathname;
+  };
+
+  const probe = async (path: string, stories = lockedStories) => {
+    const answer = await request(path, { headers: spentMeter });
+    expect(answer.statuses.every((status) => status < 500), path).toBe(true);
+    // A feed is XML holding escaped HTML: read it twice to get the text a feed reader shows.
+    expect(leaksIn(textOf(answer.text), stories), path).toEqual([]);
+  };
+
+  it('with a gift link edited, cut, padded, re-signed, or moved to another story', async () => {
+    const otherKey = await sign('an-attackers-own-secret-that-is-long-enough', 'gift', { g: giftId, p: given.path }, 3600);
+    const forged = [gift.slice(0, -1), gift.slice(0, -10), `${gift}A`, `${gift}%3D`, edited(gift), otherKey, gift.split('.').slice(0, 2).join('.') + '.'];
+    for (const value of forged) {
+      for (const path of [given.path, given.path.toUpperCase(), `${given.path}index.html`]) await probe(`${path}?${GIFT_PARAM}=${encodeURIComponent(value)}`, [storyFor(given)]);
+    }
+    for (const story of lockedStories.filter((candidate) => candidate.path !== given.path)) {
+      await probe(`${story.path}?${GIFT_PARAM}=${gift}`, [story]);
+      await probe(`/full${story.path}?${GIFT_PARAM}=${gift}`, [story]);
+    }
+    await probe(`/full${given.path}?${GIFT_PARAM}=${gift}`, [storyFor(given)]);
+  });
+
+  it('with a gift link past its time', async () => {
+    const days = settings.gifts.days * day;
+    const expired = await giftLink(env.SIGNING_SECRET, 'https://x.invalid', { id: giftId, story_path: given.path, created_at: seconds - days - 60, expires_at: seconds - 60 });
+    await probe(new URL(expired).pathname + new URL(expired).search, [storyFor(given)]);
+  });
+
+  it('with a feed address guessed, cut or padded', async () => {
+    const token = feed.slice(FEEDS_PREFIX.length, -'.xml'.length);
+    const guesses = [token.slice(0, -1), `${token}A`, edited(token), token.toLowerCase(), 'A'.repeat(43), '', `${token}.xml`];
+    for (const guess of guesses) await probe(`${FEEDS_PREFIX}${guess}.xml`);
+    await probe(feed.replace(/\.xml$/, ''));
+    await probe(`${feed}/`);
+  });
+
+  it('while the valid link and address carry the locked text, so the checks above can fail', async () => {
+    const opened = await request(`${given.path}?${GIFT_PARAM}=${gift}`, { headers: spentMeter });
+    expect(leaksIn(opened.text, [storyFor(given)])).toEqual(storyFor(given).lockedSentences);
+    const read = textOf((await request(feed)).text);
+    const inFeed = lockedStories.filter((story) => leaksIn(read, [story]).length > 0);
+    expect(inFeed.length).toBeGreaterThan(0);
+    for (const story of inFeed) expect(leaksIn(read, [story]), story.path).toEqual(story.lockedSentences);
+  });
+
+  it('and neither works once withdrawn, reset or the subscription has ended', async () => {
+    const { reader } = await subscriber(outbox, 'leaks-reset');
+    const link = await giftFrom(reader);
+    const id = /name="gift" value="([^"]+)"/.exec(await (await reader.get(PAGES.account)).text())![1]!;
+    await reader.post(PAGES.revokeGift, { gift: id });
+    await probe(link, [storyFor(given)]);
+    const before = await feedFrom(reader);
+    await feedFrom(reader);
+    await probe(before);
+    await endSubscription(giverAccount);
+    await probe(`${given.path}?${GIFT_PARAM}=${gift}`, [storyFor(given)]);
+    await probe(feed);
   });
 });

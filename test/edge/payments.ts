@@ -16,7 +16,11 @@ export const DECLINED_CARD = { ...GOOD_CARD, number: '4000 0000 0000 0002' };
 export class Browser {
   readonly jar = new Map<string, string>();
 
-  constructor(private readonly bindings: Env) {}
+  /** `ctx` receives the Worker's `waitUntil` work, for tests that wait on it. */
+  constructor(
+    private readonly bindings: Env,
+    private readonly ctx?: ExecutionContext,
+  ) {}
 
   cookie(): string {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -25,7 +29,7 @@ export class Browser {
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.jar.size) headers.set('Cookie', this.cookie());
-    const response = await app.request(`${ORIGIN}${path}`, { ...init, headers, redirect: 'manual' }, this.bindings);
+    const response = await app.request(`${ORIGIN}${path}`, { ...init, headers, redirect: 'manual' }, this.bindings, this.ctx);
     for (const cookie of response.headers.getSetCookie()) {
       const [pair = ''] = cookie.split(';');
       const name = pair.slice(0, pair.indexOf('='));

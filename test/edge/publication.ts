@@ -1,10 +1,12 @@
 // What the Worker tests know of the publication under test: read from the build (the manifest)
 // and from content/, never from demo names or numbers, so the tests hold for any publication.
 import { env } from 'cloudflare:workers';
-import { monthOf, signMeter } from '../../functions/meter/index.ts';
-import { settings } from '../../src/paywall/settings.ts';
-import type { Access } from '../../src/paywall/access.ts';
-import { readWholeManifest, type ManifestIndex, type ManifestStory } from '../../src/paywall/manifest.ts';
+import { largestAllowance, type Access } from '../../src/paywall/access.ts';
+import { manifestIndexPath, manifestShardPath } from '../../src/paywall/contract.ts';
+import { readWholeManifest, shardOf, type ManifestIndex, type ManifestShard, type ManifestStory } from '../../src/paywall/manifest.ts';
+import { allowancesOf } from '../../src/paywall/settings.ts';
+import { meterHolding } from '../meter.ts';
+import { assetsWith } from './assets.ts';
 import { ORIGIN } from './client.ts';
 
 let manifest: Promise<{ index: ManifestIndex; stories: ManifestStory[] }> | undefined;
@@ -28,8 +30,31 @@ export async function storyWith(access: Access): Promise<ManifestStory> {
   return story;
 }
 
-/** A meter cookie that has spent this month's whole allowance, on stories of its own. */
+/**
+ * The bindings with the manifest giving `path` another publication time, as a future-dated
+ * story's would be: in its shard, and in the index's list of pending embargoes.
+ */
+export async function withPublishAt(path: string, publishAt: number, bindings: Env = env): Promise<Env> {
+  const { index, stories } = await builtManifest();
+  const shard = shardOf(path, index.shards);
+  const changedIndex: ManifestIndex = { ...index, pending: [...index.pending.filter((story) => story.path !== path), { path, publishAt }] };
+  const changedShard: ManifestShard = {
+    version: 2,
+    stories: stories.filter((story) => shardOf(story.path, index.shards) === shard).map((story) => (story.path === path ? { ...story, publishAt } : story)),
+  };
+  const assets = assetsWith(bindings.ASSETS, (pathname) => {
+    if (pathname === manifestIndexPath()) return Response.json(changedIndex);
+    if (pathname === manifestShardPath(shard)) return Response.json(changedShard);
+    return undefined;
+  });
+  return { ...bindings, ASSETS: assets };
+}
+
+/**
+ * A meter cookie that has spent this month's whole allowance, on stories of its own: the largest
+ * allowance, so it is used up for every reader without a subscription (a lapsed subscriber reads
+ * on a free account's).
+ */
 export function usedUpMeter(): Promise<string> {
-  const spent = Array.from({ length: settings.freeStoriesPerMonth }, (_, index) => `spent-${index + 1}`);
-  return signMeter(spent, monthOf(new Date(), settings.timeZone), new TextEncoder().encode(env.METER_SECRET));
+  return meterHolding(largestAllowance(allowancesOf()), env.METER_SECRET);
 }

@@ -1,0 +1,42 @@
+import { LOGIN_LINK_MINUTES } from '../../src/paywall/contract.ts';
+import { hashToken, newToken } from '../tokens/index.ts';
+
+/**
+ * One-time log-in links in D1 (login_links). Only the SHA-256 of a link's token is stored. A link
+ * works once, within LOGIN_LINK_MINUTES: using it marks it used in the same statement that checks
+ * it, so two uses at once cannot both succeed.
+ */
+
+export const LINK_SECONDS = LOGIN_LINK_MINUTES * 60;
+
+export interface LoginLink {
+  email: string;
+  /** Where the reader goes once logged in. */
+  return_to: string;
+}
+
+/** A new link for this email, returning to `returnTo`; the token is what goes in the email. */
+export async function createLink(db: D1Database, email: string, returnTo: string, now: number): Promise<string> {
+  const { token, hash } = await newToken();
+  await db
+    .prepare('INSERT INTO login_links (token_hash, email, return_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    .bind(hash, email, returnTo, now, now + LINK_SECONDS)
+    .run();
+  return token;
+}
+
+/** What a link is for, and whether it still works, without using it up. */
+export async function lookUpLink(db: D1Database, token: string, now: number): Promise<(LoginLink & { usable: 0 | 1 }) | null> {
+  return db
+    .prepare('SELECT email, return_to, (used_at IS NULL AND expires_at > ?2) AS usable FROM login_links WHERE token_hash = ?1')
+    .bind(await hashToken(token), now)
+    .first();
+}
+
+/** Uses the link: what it was for, or null if it was used already, has expired or never existed. */
+export async function useLink(db: D1Database, token: string, now: number): Promise<LoginLink | null> {
+  return db
+    .prepare('UPDATE login_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING email, return_to')
+    .bind(await hashToken(token), now)
+    .first<LoginLink>();
+}

@@ -1,0 +1,113 @@
+// Readers who do not pay yet, in a real browser: a reader uses the anonymous allowance, meets the
+// registration offer, asks for a link, opens it from the local outbox and is back on the story in
+// full; the demo subscriber gives a story and finds the gift on the account page. The run saves
+// the README's screenshots of the offer, the "check your email" page and the gifts.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
+import { DEMO_ACCOUNTS } from '../../scripts/demo-accounts.ts';
+import type { Manifest } from '../../src/paywall/manifest.ts';
+import { LOCAL_OUTBOX_PATH, PAGES } from '../../src/paywall/contract.ts';
+import { settings } from '../../src/paywall/settings.ts';
+import { sourceStories } from '../content.ts';
+import { plainQuotes } from '../html.ts';
+import { expectAccessible } from './accessibility.ts';
+
+const SCREENSHOTS = 'docs/screenshots';
+const manifest: Manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8'));
+const published = new Set(manifest.stories.filter((story) => story.publishAt <= Date.now() / 1000).map((story) => story.path));
+const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
+const metered = stories.filter((story) => story.access === 'metered');
+const premium = stories.find((story) => story.access === 'premium');
+const [subscriber] = DEMO_ACCOUNTS;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function readerPage(): Promise<Page> {
+  const context = await browser.newContext({ baseURL: inject('baseUrl'), viewport: { width: 1280, height: 900 } });
+  return context.newPage();
+}
+
+async function text(page: Page): Promise<string> {
+  return plainQuotes(await page.locator('body').innerText()).replace(/\s+/g, ' ');
+}
+
+describe('a reader who registers in the browser', () => {
+  it('meets the offer after the free stories, gets a link, opens it from the outbox and reads on', async () => {
+    expect(metered.length, 'content/stories/ has more published metered stories than the anonymous allowance').toBeGreaterThan(settings.freeStoriesPerMonth);
+    const page = await readerPage();
+    try {
+      for (const story of metered.slice(0, settings.freeStoriesPerMonth)) await page.goto(story.path);
+      const story = metered[settings.freeStoriesPerMonth]!;
+      await page.goto(story.path);
+      for (const sentence of story.lockedSentences) expect(await text(page)).not.toContain(sentence);
+      const offer = page.locator('.register-offer');
+      await expect.poll(() => offer.isVisible()).toBe(true);
+      expect(await text(page)).toContain(`read ${settings.registeredStoriesPerMonth - settings.freeStoriesPerMonth} more`);
+      await expectAccessible(page);
+      await page.locator('.wall').screenshot({ path: `${SCREENSHOTS}/register-wall.png`, animations: 'disabled' });
+
+      const email = `browser-${Date.now()}@example.com`;
+      await offer.getByLabel('Email').fill(email);
+      await offer.getByRole('button', { name: 'Email me a link' }).click();
+      await page.waitForURL((url) => url.pathname === PAGES.emailLink);
+      expect(await text(page)).toContain(`We have sent a link to ${email}`);
+      expect(await text(page), 'the words around the link keep their spaces').toContain('or ask for another link');
+      await expectAccessible(page);
+      await page.screenshot({ path: `${SCREENSHOTS}/link-sent.png`, animations: 'disabled' });
+
+      await page.goto(LOCAL_OUTBOX_PATH);
+      await page.getByRole('listitem').filter({ hasText: `To ${email},` }).getByRole('link', { name: 'Open the link in this email' }).click();
+      await page.waitForURL((url) => url.pathname === PAGES.loginLink && url.search === '');
+      expect(await text(page)).toContain(`You are logging in as ${email}`);
+      await expectAccessible(page);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL((url) => url.pathname === story.path);
+      const full = await text(page);
+      for (const sentence of story.lockedSentences) expect(full).toContain(sentence);
+    } finally {
+      await page.context().close();
+    }
+  });
+});
+
+describe('a subscriber who gives a story in the browser', () => {
+  it('makes a gift link under the story, finds it on the account page, and it opens for a friend', async () => {
+    expect(premium, 'content/stories/ has a published premium story').toBeDefined();
+    const page = await readerPage();
+    const friend = await readerPage();
+    try {
+      await page.goto(`${PAGES.login}?return=${encodeURIComponent(premium!.path)}`);
+      await page.getByLabel('Email').fill(subscriber.email);
+      await page.getByLabel('Password').fill(subscriber.password);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.waitForURL((url) => url.pathname === premium!.path);
+      await page.getByLabel('Your name, as they will see it (optional)').fill('Your friend at the Courier');
+      await page.getByRole('button', { name: 'Make a gift link' }).click();
+      await page.waitForURL((url) => url.pathname === PAGES.gifts);
+      await expectAccessible(page);
+      const link = await page.getByLabel('Gift link').inputValue();
+
+      await page.goto(`${PAGES.account}#gifts`);
+      await expectAccessible(page);
+      await page.locator('[data-account="gifts"]').screenshot({ path: `${SCREENSHOTS}/account-gifts.png`, animations: 'disabled' });
+
+      await friend.goto(link);
+      const read = await text(friend);
+      expect(read).toContain('Your friend at the Courier gave you this story');
+      for (const sentence of premium!.lockedSentences) expect(read).toContain(sentence);
+      await expectAccessible(friend);
+    } finally {
+      await page.context().close();
+      await friend.context().close();
+    }
+  });
+});
