@@ -7,7 +7,7 @@ import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../scripts/demo-accounts.ts';
 import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, LOCAL_OUTBOX_PATH, PAGES } from '../src/paywall/contract.ts';
-import type { Manifest } from '../src/paywall/manifest.ts';
+import { publishedPaths } from './dist.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories, type SourceStory } from './content.ts';
 import { textOf } from './html.ts';
@@ -15,8 +15,7 @@ import { meterHolding } from './meter.ts';
 import { linkFromOutbox } from './outbox.ts';
 import { Reader, type Page } from './reader.ts';
 
-const manifest: Manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8'));
-const published = new Set(manifest.stories.filter((story) => story.publishAt <= Date.now() / 1000).map((story) => story.path));
+const published = await publishedPaths();
 const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.filter((story) => story.access === 'premium');

@@ -2,12 +2,12 @@
 // registration offer, asks for a link, opens it from the local outbox and is back on the story in
 // full; the demo subscriber gives a story and finds the gift on the account page. The run saves
 // the README's screenshots of the offer, the "check your email" page and the gifts.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
 import { DEMO_ACCOUNTS } from '../../scripts/demo-accounts.ts';
-import type { Manifest } from '../../src/paywall/manifest.ts';
+import { publishedPaths } from '../dist.ts';
 import { LOCAL_OUTBOX_PATH, PAGES } from '../../src/paywall/contract.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { sourceStories } from '../content.ts';
@@ -15,8 +15,7 @@ import { plainQuotes } from '../html.ts';
 import { expectAccessible } from './accessibility.ts';
 
 const SCREENSHOTS = 'docs/screenshots';
-const manifest: Manifest = JSON.parse(readFileSync('dist/paywall-manifest.json', 'utf8'));
-const published = new Set(manifest.stories.filter((story) => story.publishAt <= Date.now() / 1000).map((story) => story.path));
+const published = await publishedPaths();
 const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.find((story) => story.access === 'premium');
