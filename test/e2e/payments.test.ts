@@ -1,38 +1,19 @@
 // The paid journey in a real browser: a reader meets the wall, chooses a plan, pays on the test
 // provider's hosted page, and is back on the story in full; a declined card unlocks nothing. The
 // run saves the README's screenshots of the checkout and the account page.
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { planCards, plansFile } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { sourceStoryWith } from '../content.ts';
-import { plainQuotes } from '../html.ts';
 import { expectAccessible } from './accessibility.ts';
+import { SCREENSHOTS, text, useBrowser } from './browser.ts';
 
-const SCREENSHOTS = 'docs/screenshots';
 const story = sourceStoryWith('premium');
 const card = planCards().find((candidate) => candidate.highlighted) ?? planCards()[0]!;
 const plan = plansFile.plans.find((candidate) => candidate.id === card.id)!;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function readerPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: inject('baseUrl'), viewport: { width: 1280, height: 900 } });
-  return context.newPage();
-}
-
-async function text(page: Page): Promise<string> {
-  return plainQuotes(await page.locator('body').innerText()).replace(/\s+/g, ' ');
-}
+const { readerPage } = useBrowser();
 
 /** From the wall to the provider's page: what a reader does on the plan card. */
 async function chooseThePlan(page: Page) {

@@ -2,42 +2,22 @@
 // registration offer, asks for a link, opens it from the local outbox and is back on the story in
 // full; the demo subscriber gives a story and finds the gift on the account page. The run saves
 // the README's screenshots of the offer, the "check your email" page and the gifts.
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
+import { describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../scripts/demo-accounts.ts';
 import { publishedPaths } from '../dist.ts';
 import { LOCAL_OUTBOX_PATH, PAGES } from '../../src/paywall/contract.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { sourceStories } from '../content.ts';
-import { plainQuotes } from '../html.ts';
 import { expectAccessible } from './accessibility.ts';
+import { SCREENSHOTS, text, useBrowser } from './browser.ts';
 
-const SCREENSHOTS = 'docs/screenshots';
 const published = await publishedPaths();
 const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.find((story) => story.access === 'premium');
 const [subscriber] = DEMO_ACCOUNTS;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function readerPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: inject('baseUrl'), viewport: { width: 1280, height: 900 } });
-  return context.newPage();
-}
-
-async function text(page: Page): Promise<string> {
-  return plainQuotes(await page.locator('body').innerText()).replace(/\s+/g, ' ');
-}
+const { readerPage } = useBrowser();
 
 describe('a reader who registers in the browser', () => {
   it('meets the offer after the free stories, gets a link, opens it from the outbox and reads on', async () => {
