@@ -6,6 +6,7 @@ import { z } from 'astro/zod';
 import { DateFieldError, exampleDate, parseEditorDate, rawFields } from './frontmatter/dates.ts';
 import { ACCESS_LEVELS } from './paywall/access.ts';
 import { settings } from './paywall/settings.ts';
+import { asMarkdown, MARKDOWN_RULES } from './stories/markdown.ts';
 
 const slug = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -100,18 +101,49 @@ async function checkedDates<T extends Record<string, unknown>>(filePath: string,
   return checked as T;
 }
 
-/** Stories are found by the glob loader; their dates are checked on the way in. */
+/**
+ * Stories are found by the glob loader; their dates are checked on the way in. A story whose body
+ * is plain Markdown (src/stories/markdown.ts) is rendered here, once, and stored with its HTML, so
+ * it never becomes an MDX module for Vite to compile; the rest stay MDX. The store keeps both
+ * between builds, so a rebuild renders only the stories that changed.
+ */
 function storiesLoader(): Loader {
   const files = glob({ pattern: '**/*.{md,mdx}', base: './content/stories', generateId: storyId });
   return {
     ...files,
     name: 'stories',
-    load: (context) =>
-      files.load({
+    load: async (context) => {
+      const rules = context.generateDigest(MARKDOWN_RULES);
+      if (context.meta.get('markdown-rules') !== rules) {
+        context.store.clear();
+        context.meta.set('markdown-rules', rules);
+      }
+      const renders: Promise<void>[] = [];
+      const store: typeof context.store = {
+        ...context.store,
+        set: (entry) => {
+          const markdown = entry.deferredRender && entry.body !== undefined ? asMarkdown(entry.body) : undefined;
+          if (markdown === undefined || !entry.filePath) return context.store.set(entry);
+          const fileURL = new URL(entry.filePath, context.config.root);
+          renders.push(
+            context.renderMarkdown(markdown, { fileURL }).then(
+              (rendered) =>
+                void context.store.set({ ...entry, deferredRender: false, rendered, assetImports: rendered.metadata?.imagePaths ?? [] }),
+              // Whatever Markdown cannot render, MDX still can, and reports with the file's name.
+              () => void context.store.set(entry),
+            ),
+          );
+          return true;
+        },
+      };
+      await files.load({
         ...context,
+        store,
         parseData: async (entry) =>
           context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data }),
-      }),
+      });
+      await Promise.all(renders);
+    },
   };
 }
 

@@ -3,8 +3,11 @@
  * locked. The split happens at build time so the locked part is never written into a public page.
  */
 
-/** What the `<Paywall />` component prints: a marker that exists only between render and split. */
-export const PAYWALL_MARKER = '<paywall-cut></paywall-cut>';
+/**
+ * What the `<Paywall />` line becomes: a marker that exists only between render and split. A `div`
+ * on its own line is an HTML block to Markdown too, so it is never wrapped in a paragraph.
+ */
+export const PAYWALL_MARKER = '<div data-paywall-cut></div>';
 
 export class TeaserError extends Error {
   override name = 'TeaserError';
