@@ -1,6 +1,7 @@
 import { jwtVerify, SignJWT } from 'jose';
 import type { Meter } from '../../src/paywall/access.ts';
 import { COOKIES } from '../../src/paywall/contract.ts';
+import { dateTimeFormat } from '../../src/paywall/intl.ts';
 
 /**
  * The meter: which metered stories this browser has read this calendar month, in a cookie signed
@@ -16,7 +17,7 @@ const MAX_METER_LENGTH = 1024;
 
 /** "2026-11": the calendar month of `date` in the site's time zone. */
 export function monthOf(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(date);
+  const parts = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(date);
   const year = parts.find((part) => part.type === 'year')?.value;
   const month = parts.find((part) => part.type === 'month')?.value;
   return `${year}-${month}`;

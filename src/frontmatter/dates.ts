@@ -9,6 +9,8 @@
  * is the newsroom's (`timeZone` in content/site.json); a date alone is midnight there.
  */
 
+import { dateTimeFormat } from '../paywall/intl.ts';
+
 export class DateFieldError extends Error {
   override name = 'DateFieldError';
 }
@@ -29,7 +31,7 @@ function daysIn(year: number, month: number): number {
 
 /** Milliseconds to add to UTC to get the wall-clock time in `timeZone` at `instant`. */
 function offsetAt(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = dateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import raw from '../../content/plans.json' with { type: 'json' };
 import { parseDataFile } from './config-error.ts';
+import { numberFormat } from './intl.ts';
 import { settings } from './settings.ts';
 
 const planSchema = z.strictObject({
@@ -61,7 +62,7 @@ export function findPlan(id: string, file: PlansFile = plansFile): Plan | undefi
 
 /** How many minor units (paise, cents) make one unit of a currency: 100 for INR, 1 for JPY. */
 export function minorUnitsPerUnit(currency = settings.currency): number {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   return 10 ** digits;
 }
 
@@ -73,7 +74,7 @@ export function chargeOf(plan: Pick<Plan, 'price'>, currency = settings.currency
 /** An amount in minor units as readers write it: ₹2,700, or ₹2,699.50 when it has a fraction. */
 export function formatMinor(amount: number, currency = settings.currency, locale = settings.locale): string {
   const units = amount / minorUnitsPerUnit(currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, ...(Number.isInteger(units) ? { minimumFractionDigits: 0 } : {}) }).format(units);
+  return numberFormat(locale, { style: 'currency', currency, ...(Number.isInteger(units) ? { minimumFractionDigits: 0 } : {}) }).format(units);
 }
 
 /** Whole currency units per month, rounded down as publishers quote it (3,900 over 24 months is 162). */
@@ -82,7 +83,7 @@ export function pricePerMonth(plan: Pick<Plan, 'price' | 'months'>): number {
 }
 
 export function formatPrice(amount: number, locale = settings.locale, currency = settings.currency): string {
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'currency',
     currency,
     minimumFractionDigits: 0,
@@ -93,7 +94,7 @@ export function formatPrice(amount: number, locale = settings.locale, currency =
 /** "3 months", "1 year", "2 years": whole years read better than 24 months on a plan card. */
 export function planLength(months: number, locale = settings.locale): string {
   const [count, unit] = months % 12 === 0 ? [months / 12, 'year' as const] : [months, 'month' as const];
-  const parts = new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(count);
+  const parts = numberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(count);
   return parts;
 }
 
