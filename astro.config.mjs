@@ -37,6 +37,10 @@ export default defineConfig({
   // 'unsafe-inline' (Astro inlines scripts smaller than Vite's assetsInlineLimit).
   build: { format: 'directory', inlineStylesheets: 'never' },
   vite: { build: { assetsInlineLimit: 0 } },
+  // A rebuild reuses the story pages whose cacheKey (src/site.ts storyPagesKey) and code are
+  // unchanged, copied from node_modules/.astro/: publishing one story into a large archive does not
+  // render the archive again. test/rebuild.test.ts proves the output equals a build from nothing.
+  experimental: { incrementalBuild: true },
   integrations: [
     // The emails in content/emails/ are checked before anything is built: an unknown or stray
     // placeholder stops the build with the file and what to write instead.

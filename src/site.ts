@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getCollection, type CollectionEntry } from 'astro:content';
 import type { Access } from './paywall/access.ts';
 import { storyPath } from './paywall/contract.ts';
@@ -135,6 +136,35 @@ export function relatedTo(story: Story, stories: Story[], count = 3): Story[] {
     .filter((other) => other.id !== story.id && score(other) > 0)
     .sort((a, b) => score(b) - score(a) || b.publishAt - a.publishAt)
     .slice(0, count);
+}
+
+/**
+ * Everything a story's pages are made of that is not code, as one key for Astro's incremental
+ * build (astro.config.mjs): a rebuild reuses the previous page while the key is the same. Code,
+ * content/*.json and the components a story's MDX imports are tracked by Astro itself; this names
+ * the rest: the story with its rendered text, its author and section, the cards of its related
+ * stories, whether it is published yet (search engines may index it) and the year in the footer.
+ */
+export function storyPagesKey(story: Story, stories: Story[], now = new Date()): string {
+  const card = (other: Story) => ({
+    id: other.id,
+    digest: other.entry.digest,
+    data: other.entry.data,
+    access: other.access,
+    author: other.author.data,
+    section: other.section.data,
+  });
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        story: card(story),
+        html: story.entry.rendered?.html,
+        related: relatedTo(story, stories).map(card),
+        published: story.publishAt * 1000 <= now.getTime(),
+        year: now.getFullYear(),
+      }),
+    )
+    .digest('base64url');
 }
 
 /** Sections in the order content/sections.json lists them: the order of the navigation and the front page. */
