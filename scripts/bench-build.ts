@@ -4,7 +4,10 @@
 //   (b) a bare Astro site rendering the same MDX files, one page per story (the floor).
 // For each it prints wall time, peak memory (RSS of the whole process tree, sampled from /proc)
 // and the files written, then the ratios project/bare, the files per story by kind, and the largest
-// archive that would fit in 20,000 and 100,000 files. It prints numbers; nothing passes or fails.
+// archive that would fit in 20,000 and 100,000 files. Then it adds one story to the archive and
+// builds the project again with the first build's cache (node_modules/.astro, as CI keeps it),
+// and prints that rebuild's time and how many pages it took from the first build. It prints
+// numbers; nothing passes or fails.
 //
 //   npm run bench:build -- --stories 10000             # both builds
 //   npm run bench:build -- --stories 1000 --only bare  # one of them: project | bare
@@ -17,7 +20,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBare, buildProject, writeBareSite, type Build } from './bench/builds.ts';
-import { writeCorpus } from './bench/corpus.ts';
+import { writeCorpus, writeNewStory } from './bench/corpus.ts';
 import { countFiles, largestArchive, type FileCount } from './bench/files.ts';
 import { gigabytes, ratio, seconds, table } from './bench/measure.ts';
 import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
@@ -75,7 +78,7 @@ interface Result {
 
 const loadAtStart = loadavg()[0]!;
 
-function report(results: Result[]): void {
+function report(results: Result[], rebuild: Build | undefined): void {
   console.log(
     `\n${new Date().toISOString()} · ${stories.toLocaleString('en')} stories · ${cpus().length} CPU cores, ${gigabytes(totalmem())} RAM · ` +
       `Node ${process.version} · load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end\n`,
@@ -110,6 +113,14 @@ function report(results: Result[]): void {
         : []),
     ]),
   );
+
+  if (rebuild) {
+    console.log(
+      `\nRebuild of the project after one new story, with the first build's cache${rebuild.ok ? '' : ' (FAILED)'}: ` +
+        `${seconds(rebuild.ms)} wall, ${seconds(rebuild.cpuMs)} CPU, ${gigabytes(rebuild.peakRss)} peak; ` +
+        `${rebuild.reused.toLocaleString('en')} of ${rebuild.pages.toLocaleString('en')} pages taken from the first build.`,
+    );
+  }
 
   console.log('\nAstro phases (from its own output):\n');
   const phaseNames = [...new Set(results.flatMap((result) => result.build.phases.map(([phase]) => phase)))];
@@ -175,8 +186,15 @@ async function main(): Promise<void> {
     results.push({ name: 'bare Astro', build, files: countFiles(join(bareDir, 'dist')) });
     if (!build.ok) console.error(`The bare build failed; see ${join(bareDir, 'bench-build.log')} (use --keep).`);
   }
-  report(results);
-  if (results.some((result) => !result.build.ok)) process.exitCode = 1;
+  let rebuild: Build | undefined;
+  if (results[0]?.name === 'project' && results[0].build.ok) {
+    const slug = writeNewStory(join(ROOT, STORIES), join(projectDir, STORIES));
+    console.log(`\nRebuilding the project after one new story (${slug}), with the first build's cache in node_modules/.astro…`);
+    rebuild = await buildProject(projectDir);
+    if (!rebuild.ok) console.error(`The rebuild failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
+  }
+  report(results, rebuild);
+  if (results.some((result) => !result.build.ok) || rebuild?.ok === false) process.exitCode = 1;
 }
 
 try {

@@ -24,6 +24,9 @@ export interface Build {
   ok: boolean;
   phases: [string, number][];
   warnings: number;
+  /** Pages Astro wrote, and how many of them it took from the previous build (experimental.incrementalBuild). */
+  pages: number;
+  reused: number;
 }
 
 /** What a build prints that is worth showing while it runs: its phases, not one line per page. */
@@ -70,6 +73,8 @@ export async function runSteps(dir: string, commands: string[], label: string): 
     ok: steps.every((step) => step.result.code === 0),
     phases: astroPhases(steps[0]?.result.lines ?? []),
     warnings: lines.filter((line) => line.text.includes('[WARN]')).length,
+    pages: lines.filter((line) => /[├└]─ \S+\.html/.test(line.text)).length,
+    reused: lines.filter((line) => /[├└]─ \S+\.html \((?:restored|cached)\)/.test(line.text)).length,
   };
 }
 

@@ -229,3 +229,16 @@ export function writeCorpus(sourceDir: string, targetDir: string, options: Corpu
   summary.tags = usedTags.size;
   return summary;
 }
+
+/**
+ * Writes one more story into an archive, as an editor publishes one: a copy of the first story in
+ * `sourceDir`, published a minute ago under its own address and headline. Returns its slug.
+ */
+export function writeNewStory(sourceDir: string, targetDir: string): string {
+  const source = readSourceStories(sourceDir)[0]!;
+  const slug = `${source.slug}-published-today`;
+  const published = new Date(Date.now() - 60_000);
+  published.setUTCSeconds(0, 0);
+  writeFileSync(join(targetDir, `${slug}.mdx`), `${rewrite(source, `Today: ${source.title}`, published, source.tags)}${source.body}`);
+  return slug;
+}
