@@ -15,7 +15,7 @@
 //   npm run bench:build -- --stories 1000 --seed 7     # another archive of the same size
 //
 // Everything happens in a scratch folder under the system's temporary directory, removed at the
-// end. A 30,000-story build needs about 12 GB of memory: check `free -g` first.
+// end. The bare Astro build of 30,000 stories needs about 12 GB of memory: check `free -g` first.
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

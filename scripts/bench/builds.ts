@@ -73,7 +73,7 @@ export async function runSteps(dir: string, commands: string[], label: string): 
     ok: steps.every((step) => step.result.code === 0),
     phases: astroPhases(steps[0]?.result.lines ?? []),
     warnings: lines.filter((line) => line.text.includes('[WARN]')).length,
-    pages: lines.filter((line) => /[├└]─ \S+\.html/.test(line.text)).length,
+    pages: Number(/(\d+) page\(s\) built/.exec(lines.map((line) => line.text).join('\n'))?.[1] ?? 0),
     reused: lines.filter((line) => /[├└]─ \S+\.html \((?:restored|cached)\)/.test(line.text)).length,
   };
 }
