@@ -18,7 +18,7 @@
 // end. The bare Astro build of 30,000 stories needs about 12 GB of memory: check `free -g` first.
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchOptions } from './bench/options.ts';
 import { buildBare, buildProject, writeBareSite, type Build } from './bench/builds.ts';
 import { writeCorpus, writeNewStory } from './bench/corpus.ts';
 import { countFiles, largestArchive, type FileCount } from './bench/files.ts';
@@ -27,11 +27,6 @@ import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scrat
 
 const USAGE = 'Usage: npm run bench:build -- --stories N [--only project|bare] [--keep] [--seed N]';
 
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
-
 const OPTIONS = {
   stories: { type: 'string', default: '1000' },
   only: { type: 'string' },
@@ -39,16 +34,8 @@ const OPTIONS = {
   seed: { type: 'string', default: '1' },
 } as const;
 
-function options() {
-  try {
-    return parseArgs({ options: OPTIONS }).values;
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-}
-const values = options();
-const stories = Number(values.stories);
-if (!Number.isInteger(stories) || stories < 1) fail('--stories must be a whole number of at least 1.');
+const { values, fail, whole } = benchOptions(OPTIONS, USAGE);
+const stories = whole('stories', values.stories, 1);
 const only = values.only;
 if (only !== undefined && only !== 'project' && only !== 'bare') fail('--only must be "project" or "bare".');
 const seed = Number(values.seed);

@@ -25,7 +25,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseEnv } from 'node:util';
 import { meterSecrets, monthOf, signMeter } from '../functions/meter/index.ts';
 import { COOKIES, LOCKED_PART_CLASS, HOOKS, manifestIndexPath } from '../src/paywall/contract.ts';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
@@ -33,16 +33,12 @@ import { settings } from '../src/paywall/settings.ts';
 import { buildProject } from './bench/builds.ts';
 import { writeCorpus } from './bench/corpus.ts';
 import { ratio, seconds, table } from './bench/measure.ts';
+import { benchOptions } from './bench/options.ts';
 import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
 import { startLocalSite, type LocalSite } from './local-site.ts';
 
 const USAGE =
   'Usage: npm run bench:edge -- [--stories N] [--rounds N] [--duration SECONDS] [--connections N] [--threads N] [--keep]';
-
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
 
 const OPTIONS = {
   stories: { type: 'string' },
@@ -55,19 +51,7 @@ const OPTIONS = {
   'test-mode': { type: 'boolean', default: false },
 } as const;
 
-function options() {
-  try {
-    return parseArgs({ options: OPTIONS }).values;
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-}
-const values = options();
-const whole = (name: string, value: string | undefined, min: number) => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min) fail(`--${name} must be a whole number of at least ${min}.`);
-  return number;
-};
+const { values, whole } = benchOptions(OPTIONS, USAGE);
 const stories = values.stories === undefined ? undefined : whole('stories', values.stories, 1);
 const rounds = whole('rounds', values.rounds, 1);
 const duration = whole('duration', values.duration, 1);

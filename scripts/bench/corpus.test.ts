@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ARCHIVE_START, istTimestamp, random, readSourceStories, varyFigures, writeCorpus } from './corpus.ts';
+import { ARCHIVE_START, istTimestamp, readSourceStories, varyFigures, writeCorpus } from './corpus.ts';
+import { random } from './random.ts';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'content', 'stories');
 

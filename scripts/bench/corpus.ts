@@ -8,6 +8,7 @@
 // real archive, so no cache or serializer can share one copy between stories.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { random } from './random.ts';
 
 export interface SourceStory {
   slug: string;
@@ -99,18 +100,6 @@ export function readSourceStories(dir: string): SourceStory[] {
   }
   if (stories.length === 0) throw new Error(`No published stories in ${dir} to copy`);
   return stories;
-}
-
-/** A small deterministic generator (mulberry32), so one seed always gives the same archive. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** `2003-07-14T09:05:00+05:30`: a time written as the newsroom writes it (IST has no daylight saving). */

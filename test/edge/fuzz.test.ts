@@ -6,6 +6,7 @@ import { signSession } from '../../functions/session/index.ts';
 import { sessionKeys } from '../../functions/session/keys.ts';
 import { leaksIn, lockedStories, request } from './client.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
+import { random as generator } from '../../scripts/bench/random.ts';
 
 // Thousands of random and mutated Cookie headers against locked stories. Each answer must be the
 // teaser with status 200 or a clean 4xx: never a 5xx, never a locked sentence. The mutations
@@ -13,18 +14,6 @@ import { plansFile } from '../../src/paywall/plans.ts';
 
 const SEED = 20261124;
 const ROUNDS = 3000;
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 // Printable ASCII only (headers carry bytes, and Fetch refuses the rest) and no white space: a
