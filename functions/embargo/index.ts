@@ -12,9 +12,10 @@ export function isEmbargoed(story: Pick<ManifestStory, 'publishAt'>, now: number
 
 /**
  * Listings are built with every story, embargoed ones included, each card marked with its story's
- * path. While the manifest's short list of pending embargoes says a story's time has not come, the
- * edge takes its cards out, so it appears on the front page and in its section exactly when it is
- * published, without a rebuild.
+ * path and publication time. While the manifest's short list of pending embargoes says a story's
+ * time has not come, the edge takes its cards out, so it appears on the front page and in its
+ * section exactly when it is published, without a rebuild. When that list cannot be read, every
+ * card's own time decides instead, so a listing never shows an embargoed story.
  * While anything is embargoed such pages get no validators and a short life in caches, so no
  * cache keeps the earlier version for long.
  */
@@ -22,19 +23,24 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
   await next();
   if (c.req.method !== 'GET' || !isHtml(c.res.headers)) return;
   const now = Date.now() / 1000;
-  let embargoed: Set<string>;
+  let embargoed: (card: Element) => boolean;
   try {
     // Only stories embargoed when the site was built can be embargoed now: a short list, whatever the archive's size.
     const { pending } = await loadManifestIndex(c.env.ASSETS, c.req.url);
-    embargoed = new Set(pending.filter((story) => isEmbargoed(story, now)).map((story) => story.path));
+    const paths = new Set(pending.filter((story) => isEmbargoed(story, now)).map((story) => story.path));
+    if (paths.size === 0) return;
+    embargoed = (card) => paths.has(card.getAttribute(HOOKS.storyCard) ?? '');
   } catch (error) {
-    console.error('paywall: manifest unavailable, listings shown as built:', error);
-    return;
+    // Without that list each card's own publication time decides; a card without one goes.
+    console.error('paywall: manifest unavailable, hiding cards by their own publication times:', error);
+    embargoed = (card) => {
+      const publishAt = card.getAttribute(HOOKS.storyPublishAt) ?? '';
+      return !/^\d+$/.test(publishAt) || Number(publishAt) > now;
+    };
   }
-  if (embargoed.size === 0) return;
   const rewriter = new HTMLRewriter().on(hook(HOOKS.storyCard), {
     element(card) {
-      if (embargoed.has(card.getAttribute(HOOKS.storyCard) ?? '')) card.remove();
+      if (embargoed(card)) card.remove();
     },
   });
   const rewritten = rewriter.transform(c.res);

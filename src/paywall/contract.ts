@@ -102,6 +102,11 @@ export const HOOKS = {
   wallReason: 'data-wall-reason',
   /** A story card in a listing, holding its story's path, so the edge can hide it under embargo. */
   storyCard: 'data-story',
+  /**
+   * The card's story's publication time in seconds: what the edge hides the card by when it
+   * cannot read the manifest's list of pending embargoes.
+   */
+  storyPublishAt: 'data-publish-at',
   /** The login form's error line. */
   loginError: 'data-login-error',
   /** The account page's fields and actions, filled in or removed per reader. */

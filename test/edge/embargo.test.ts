@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { COOKIES, MANIFEST_PREFIX } from '../../src/paywall/contract.ts';
+import { COOKIES, HOOKS, MANIFEST_PREFIX } from '../../src/paywall/contract.ts';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index.ts';
 import { assetsWith } from './assets.ts';
@@ -93,6 +93,31 @@ describe('embargo at the edge', () => {
     expect(response.status).toBe(404);
     const published = await app.request(`${ORIGIN}${free}`, {}, { ...env, ASSETS: assets });
     expect(published.status).toBe(200);
+  });
+
+  it('takes the story off listings by its cards’ own publication time when the manifest cannot be read', async () => {
+    const listings = await listingsOf(newest);
+    const unreadable = assetsWith(env.ASSETS, (pathname) => (pathname.startsWith(`${MANIFEST_PREFIX}/`) ? new Response('', { status: 500 }) : undefined));
+    /** The built listings, with the newest story's cards carrying `publishAt` instead of its time. */
+    const cardsAt = (publishAt: string) =>
+      ({
+        fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+          const response = await unreadable.fetch(input, init);
+          if (!response.headers.get('Content-Type')?.startsWith('text/html')) return response;
+          const card = new RegExp(`(${HOOKS.storyCard}="${newest}" ${HOOKS.storyPublishAt}=")\\d+"`, 'g');
+          return new Response((await response.text()).replace(card, `$1${publishAt}"`), response);
+        },
+      }) as Fetcher;
+    for (const listing of listings) {
+      const before = storyLinks(await (await app.request(`${ORIGIN}${listing}`, {}, env)).text());
+      const held = await app.request(`${ORIGIN}${listing}`, {}, { ...env, ASSETS: cardsAt(String(later())) });
+      expect(held.status, listing).toBe(200);
+      expect(storyLinks(await held.text()), listing).toEqual(before.filter((link) => link !== newest));
+      const broken = await app.request(`${ORIGIN}${listing}`, {}, { ...env, ASSETS: cardsAt('soon') });
+      expect(storyLinks(await broken.text()), `${listing}, a card without a time`).toEqual(before.filter((link) => link !== newest));
+      const published = await app.request(`${ORIGIN}${listing}`, {}, { ...env, ASSETS: unreadable });
+      expect(storyLinks(await published.text()), listing).toEqual(before);
+    }
   });
 
   it('serves and lists the story once the time has come', async () => {
