@@ -138,14 +138,23 @@ export function relatedTo(story: Story, stories: Story[], count = 3): Story[] {
     .slice(0, count);
 }
 
+const pageKeys = new WeakMap<Story, string>();
+
 /**
  * Everything a story's pages are made of that is not code, as one key for Astro's incremental
  * build (astro.config.mjs): a rebuild reuses the previous page while the key is the same. Code,
  * content/*.json and the components a story's MDX imports are tracked by Astro itself; this names
  * the rest: the story with its rendered text, its author and section, the cards of its related
  * stories, whether it is published yet (search engines may index it) and the year in the footer.
+ * A story's public and full page share the key, so it is worked out once per story and build.
  */
-export function storyPagesKey(story: Story, stories: Story[], now = new Date()): string {
+export function storyPagesKey(story: Story, stories: Story[]): string {
+  let key = pageKeys.get(story);
+  if (key === undefined) pageKeys.set(story, (key = pagesKey(story, stories, new Date())));
+  return key;
+}
+
+function pagesKey(story: Story, stories: Story[], now: Date): string {
   const card = (other: Story) => ({
     id: other.id,
     digest: other.entry.digest,

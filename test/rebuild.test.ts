@@ -2,8 +2,9 @@
 // its content layer's data store, each plain-Markdown story's rendered HTML and, with
 // experimental.incrementalBuild, a copy of every story page in node_modules/.astro between builds
 // (the folder CI caches, see docs/architecture.md): a rebuild renders only the stories that
-// changed and the pages whose cacheKey (src/site.ts storyPagesKey) changed. What a rebuild writes
-// must be exactly what a build from nothing writes, or a stale page would reach readers.
+// changed and the pages whose cacheKey (src/site.ts storyPagesKey) changed, an embargo that has
+// passed included. What a rebuild writes must be exactly what a build from nothing writes, or a
+// stale page would reach readers.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,19 @@ describe('a rebuild with the previous build’s cache', () => {
       ),
     );
 
+    // A story under embargo for a minute: its page is built, but not for search engines, until a
+    // build after that minute, which must render it again rather than reuse it.
+    const embargoed = stories.find((story) => story.slug !== locked.slug)!;
+    const embargoedPath = `/stories/embargo-${embargoed.slug}/`;
+    const publishAt = Date.now() + 60_000;
+    project.write(
+      join(STORIES, `embargo-${embargoed.slug}.mdx`),
+      withTitle(project.read(join(STORIES, sourceFile(embargoed.slug))), 'A story under embargo').replace(
+        /^published: .*$/m,
+        `published: ${new Date(publishAt).toISOString()}`,
+      ),
+    );
+
     let { code, output: log } = await project.astro('build');
     expect(code, log).toBe(0);
     expect(existsSync(join(project.dir, 'node_modules/.astro/data-store.json'))).toBe(true);
@@ -79,6 +93,9 @@ describe('a rebuild with the previous build’s cache', () => {
       expect(full).toContain(sentence);
     }
 
+    expect(page(embargoedPath), 'built before its time: not indexed').not.toContain('data-pagefind-body');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, publishAt - Date.now() + 1000)));
+
     // An editor corrects a headline: the story's pages and every page carrying its card change.
     const { page: neighbour, linked: corrected } = linkedPair(stories);
     const headline = 'A corrected headline that must reach every card';
@@ -88,6 +105,8 @@ describe('a rebuild with the previous build’s cache', () => {
     let reusedPages = reused(log);
     expect(reusedPages).not.toContain(corrected.path);
     expect(reusedPages).not.toContain(neighbour.path);
+    expect(reusedPages, 'the embargo has passed').not.toContain(embargoedPath);
+    expect(page(embargoedPath)).toContain('data-pagefind-body');
     expect(textOf(page(neighbour.path))).toContain(headline);
 
     // Then publishes a new story.

@@ -35,7 +35,7 @@ export const hideEmbargoedCards: MiddlewareHandler<AppEnv> = async (c, next) => 
     console.error('paywall: manifest unavailable, hiding cards by their own publication times:', error);
     embargoed = (card) => {
       const publishAt = card.getAttribute(HOOKS.storyPublishAt) ?? '';
-      return !/^\d+$/.test(publishAt) || Number(publishAt) > now;
+      return !/^\d+$/.test(publishAt) || isEmbargoed({ publishAt: Number(publishAt) }, now);
     };
   }
   const rewriter = new HTMLRewriter().on(hook(HOOKS.storyCard), {
