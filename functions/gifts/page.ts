@@ -1,5 +1,5 @@
-import { HOOKS, hook } from '../../src/paywall/contract.ts';
-import { showIf, text } from '../pages/built.ts';
+import { HOOKS } from '../../src/paywall/contract.ts';
+import type { RegionPage } from '../pages/regions.ts';
 import type { GiftAtStory } from './open.ts';
 
 /**
@@ -7,10 +7,10 @@ import type { GiftAtStory } from './open.ts';
  * makes a gift (subscribers with an account), and the note and plans a gift's recipient sees. On a
  * teaser: the note that a gift link no longer opens the story.
  */
-export function withGiftBlocks(rewriter: HTMLRewriter, gift: GiftAtStory, canGive: boolean): HTMLRewriter {
-  return rewriter
-    .on(hook(HOOKS.giftForm), showIf(canGive))
-    .on(hook(HOOKS.giftNote), showIf(gift.kind === 'open'))
-    .on(hook(HOOKS.giftFrom), text(gift.kind === 'open' ? gift.from : ''))
-    .on(hook(HOOKS.giftRefused), showIf(gift.kind === 'refused'));
+export function withGiftBlocks(page: RegionPage, gift: GiftAtStory, canGive: boolean): RegionPage {
+  return page
+    .change(HOOKS.giftForm, () => canGive && {})
+    .change(HOOKS.giftFrom, () => gift.kind === 'open' && { text: gift.from })
+    .change(HOOKS.giftNote, () => gift.kind === 'open' && {})
+    .change(HOOKS.giftRefused, () => gift.kind === 'refused' && {});
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { decide, largestAllowance, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
-import { COOKIES, HOOKS, hook, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
+import { COOKIES, HOOKS, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { allowancesOf, settings } from '../../src/paywall/settings.ts';
 import { isEmbargoed } from '../embargo/index.ts';
@@ -12,6 +12,7 @@ import { recordRead } from '../meter/account.ts';
 import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
+import { RegionPage } from '../pages/regions.ts';
 import { cacheAs, cookieToSet, personal, setCookie } from '../response/index.ts';
 
 /**
@@ -112,24 +113,17 @@ async function fullResponse(
   const meter = metered?.counted
     ? await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecrets(c.env.METER_SECRET)[0]!)
     : undefined;
-  const rewriter = new HTMLRewriter().on(hook(HOOKS.meterNotice), {
-    element(element) {
-      if (metered) {
-        element.removeAttribute('hidden');
-        element.setInnerContent(meterNotice(metered.remaining, metered.counted));
-      } else {
-        element.remove();
-      }
-    },
-  });
+  const page = new RegionPage(await asset.text()).change(HOOKS.meterNotice, () =>
+    metered ? { text: meterNotice(metered.remaining, metered.counted) } : false,
+  );
   // Only a subscriber with an account can give: the gift is theirs, and counted against them.
   const session = c.get('session');
-  withGiftBlocks(rewriter, gift, session?.reader.kind === 'subscriber' && session.id !== undefined);
+  withGiftBlocks(page, gift, session?.reader.kind === 'subscriber' && session.id !== undefined);
   cacheAs(c, 'private');
   if (meter) setCookie(c, COOKIES.meter, meter, secondsUntilNextMonth(now, settings.timeZone));
   // A reader with an account (registered, or lapsed) has the story added to it, after the response.
   if (metered?.counted && session?.id && session.reader.kind !== 'subscriber') recordRead(c, session.subject, story.meterKey, now);
-  return rewriter.transform(new Response(asset.body, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
+  return new Response(page.toString(), { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
 /** A validator for one teaser as one kind of reader sees it: the asset's own, plus the wall's reason. */
@@ -150,12 +144,14 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
     const wanted = c.req.header('If-None-Match')?.split(',').map((tag) => tag.trim());
     if (wanted?.includes(etag) || wanted?.includes('*')) return new Response(null, { status: 304, headers });
   }
-  const rewriter = new HTMLRewriter().on(hook(HOOKS.wallReason), {
-    element(element) {
-      if (element.getAttribute(HOOKS.wallReason) === reason) element.removeAttribute('hidden');
-      else element.remove();
-    },
-  });
-  withGiftBlocks(rewriter, gift, false);
-  return rewriter.transform(new Response(asset.body, { status: 200, headers }));
+  try {
+    const page = new RegionPage(await asset.text()).change(HOOKS.wallReason, (value) => value === reason && {});
+    return new Response(withGiftBlocks(page, gift, false).toString(), {
+      status: 200,
+      headers,
+    });
+  } catch (error) {
+    console.error(`paywall: the teaser of ${story.path} could not be made:`, error);
+    return safePage(503, 'This story is not available right now');
+  }
 }

@@ -27,7 +27,8 @@ export type Meter = { kind: 'counted'; read: readonly string[] } | { kind: 'untr
  * account would give more (`register`), the story is for subscribers (`premium`), or the
  * reader's subscription has ended (`lapsed`).
  */
-export type WallReason = 'register' | 'limit' | 'premium' | 'lapsed';
+export const WALL_REASONS = ['register', 'limit', 'premium', 'lapsed'] as const;
+export type WallReason = (typeof WALL_REASONS)[number];
 
 /** Metered stories a month, per kind of reader (`freeStoriesPerMonth`, `registeredStoriesPerMonth`). */
 export interface Allowances {

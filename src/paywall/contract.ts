@@ -92,8 +92,8 @@ export function fullPathOf(publicPath: string): string {
 }
 
 /**
- * Attributes the build puts in pages for the edge's HTMLRewriter to find. In an Astro component,
- * spread them: `<p {...{ [HOOKS.meterNotice]: '' }} hidden />`.
+ * Attributes the build puts in pages for the edge to find: with an HTMLRewriter, or on story pages
+ * as regions (RegionHook below). In an Astro component, spread them: `<p {...{ [HOOKS.meterNotice]: '' }} hidden />`.
  */
 export const HOOKS = {
   /** The line above a metered story's full text that says how many free stories are left. */
@@ -141,6 +141,24 @@ export const LOCKED_PART_CLASS = 'paywalled-part';
  * where the edge cannot read the manifest and must still keep an embargoed story back.
  */
 export const PUBLISH_AT_META = 'paywall:publish-at';
+
+/**
+ * The hooks of a story page, the edge's busiest response: each such element is also wrapped in
+ * comments, `<!--[data-wall-reason=premium]-->…<!--[/data-wall-reason]-->`, so the edge keeps,
+ * fills or cuts it by searching the page's text rather than parsing its HTML (functions/pages/regions.ts).
+ */
+export type RegionHook =
+  typeof HOOKS.wallReason | typeof HOOKS.meterNotice | typeof HOOKS.giftForm | typeof HOOKS.giftNote | typeof HOOKS.giftFrom | typeof HOOKS.giftRefused;
+
+/** The comment that opens a region, naming its hook and the hook's value, if it has one. */
+export function regionStart(name: RegionHook, value?: string): string {
+  return `<!--[${name}${value === undefined ? '' : `=${value}`}]-->`;
+}
+
+/** The comment that closes a region. */
+export function regionEnd(name: RegionHook): string {
+  return `<!--[/${name}]-->`;
+}
 
 /** `[data-…]`, a CSS selector for a hook. */
 export function hook(name: (typeof HOOKS)[keyof typeof HOOKS], value?: string): string {
