@@ -47,7 +47,10 @@ function isMeterClaims(value: unknown, limit: number): value is MeterClaims {
   );
 }
 
-const parsedSecrets = new Map<string, Uint8Array[]>();
+/** A secret's bytes, as WebCrypto takes them. */
+type Secret = Uint8Array<ArrayBuffer>;
+
+const parsedSecrets = new Map<string, Secret[]>();
 
 /**
  * The keys in METER_SECRET: one or more secrets of at least 32 bytes, separated by commas. The
@@ -55,7 +58,7 @@ const parsedSecrets = new Map<string, Uint8Array[]>();
  * the old key signed (put the new one first, drop the old one after the month ends). Parsed once
  * per isolate.
  */
-export function meterSecrets(value: string | undefined): Uint8Array[] {
+export function meterSecrets(value: string | undefined): Secret[] {
   const raw = value ?? '';
   let secrets = parsedSecrets.get(raw);
   if (!secrets) {
@@ -83,9 +86,21 @@ export function meterCookieIn(cookieHeader: string | undefined): string | undefi
   return /^[\w.-]*$/.test(value) ? value : '';
 }
 
+const hmacKeys = new WeakMap<Secret, Promise<CryptoKey>>();
+
+/** The WebCrypto key of a secret, imported once per isolate: every metered request checks or signs a meter. */
+function hmacKey(secret: Secret): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function readMeter(
   token: string | undefined,
-  secrets: readonly Uint8Array[],
+  secrets: readonly Secret[],
   month: string,
   limit: number,
 ): Promise<Meter> {
@@ -93,7 +108,7 @@ export async function readMeter(
   if (token.length > MAX_METER_LENGTH) return { kind: 'untrusted' };
   for (const secret of secrets) {
     try {
-      const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await hmacKey(secret), { algorithms: ['HS256'] });
       if (!isMeterClaims(payload, limit)) return { kind: 'untrusted' };
       return { kind: 'counted', read: payload.m === month ? payload.r : [] };
     } catch {
@@ -103,7 +118,7 @@ export async function readMeter(
   return { kind: 'untrusted' };
 }
 
-export async function signMeter(read: readonly string[], month: string, secret: Uint8Array): Promise<string> {
+export async function signMeter(read: readonly string[], month: string, secret: Secret): Promise<string> {
   const claims: MeterClaims = { m: month, r: [...read] };
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(await hmacKey(secret));
 }
