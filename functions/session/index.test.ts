@@ -59,6 +59,36 @@ describe('verifySession', () => {
     expect(await readSession(await hs(claims({ nbf: seconds + 10 })), keys, now)).toMatchObject({ kind: 'subscriber' });
   });
 
+  describe('a token verified before', () => {
+    const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+
+    it('is refused once it expires', async () => {
+      const token = await hs(claims({ exp: seconds + 60 }));
+      expect(await readSession(token, keys, now)).toMatchObject({ kind: 'subscriber' });
+      expect(await readSession(token, keys, later(60 + 29))).toMatchObject({ kind: 'subscriber' });
+      expect(await readSession(token, keys, later(60 + 30))).toEqual({ kind: 'anonymous' });
+    });
+
+    it('lapses when its plan ends', async () => {
+      const token = await hs(claims({ plan_ends: seconds + 100 }));
+      expect(await readSession(token, keys, now)).toMatchObject({ kind: 'subscriber' });
+      expect(await readSession(token, keys, later(100))).toEqual({ kind: 'lapsed', plan: 'essential', endedAt: seconds + 100 });
+    });
+
+    it('is refused before its start, however it was verified later', async () => {
+      const token = await hs(claims({ nbf: seconds + 120 }));
+      expect(await readSession(token, keys, later(120))).toMatchObject({ kind: 'subscriber' });
+      expect(await readSession(token, keys, now)).toEqual({ kind: 'anonymous' });
+    });
+
+    it('is verified again under other keys', async () => {
+      const token = await hs(claims());
+      expect(await readSession(token, keys, now)).toMatchObject({ kind: 'subscriber' });
+      const others = await sessionKeys({ SESSION_SECRETS: `${oldKid}:${oldSecret}` });
+      expect(await readSession(token, others, now)).toEqual({ kind: 'anonymous' });
+    });
+  });
+
   const refused: [string, () => Promise<string> | string][] = [
     ['no token', () => ''],
     ['a wrong signature', () => hs(claims(), { secret: 'another-secret-of-sufficient-length-0123456789' })],
