@@ -35,9 +35,10 @@ export default defineConfig({
   trailingSlash: 'always',
   // Stylesheets and scripts as files, never inline, so the content security policy needs no
   // 'unsafe-inline' (Astro inlines scripts smaller than Vite's assetsInlineLimit).
-  // Four pages in flight at once: on two cores this overlaps rendering with writing files, and
-  // with copying reused pages on a rebuild (docs/benchmarks.md: 7% off a 10,000-story build).
-  build: { format: 'directory', inlineStylesheets: 'never', concurrency: 4 },
+  // Twelve pages in flight at once: on two cores this overlaps rendering with writing files, and
+  // with copying reused pages on a rebuild (docs/benchmarks.md: against one, 7% off a 10,000-story
+  // build; against four, 2-3 s off its rebuild, the same memory).
+  build: { format: 'directory', inlineStylesheets: 'never', concurrency: 12 },
   vite: { build: { assetsInlineLimit: 0 } },
   // A rebuild reuses the story pages whose cacheKey (src/site.ts storyPagesKey) and code are
   // unchanged, copied from node_modules/.astro/: publishing one story into a large archive does not
