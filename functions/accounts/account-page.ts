@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HOOKS, hook, PAGES } from '../../src/paywall/contract.ts';
 import { formatDay } from '../../src/paywall/dates.ts';
-import { accessEnds, type Entitlement } from '../../src/paywall/entitlement.ts';
+import { entitlement } from '../../src/paywall/entitlement.ts';
 import { findPlan, formatMinor } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
@@ -16,11 +16,6 @@ import { findSession, hasSubscription, type SessionRecord, type SubscribedSessio
 
 const day = (seconds: number) => formatDay(new Date(seconds * 1000));
 
-/** Whether the subscription on this account still lets its reader read. */
-export function isLive(record: Entitlement, now: number): boolean {
-  return record.status !== 'ended' && accessEnds(record) > now;
-}
-
 /** A cancellation that the provider can no longer take back (Razorpay, once it has been sent). */
 function cancellationIsFinal(record: SubscribedSession): boolean {
   return record.cancel_sent_at !== null;
@@ -32,9 +27,10 @@ export function statusLine(record: SessionRecord, now: number): string {
     const stories = settings.registeredStoriesPerMonth || settings.freeStoriesPerMonth;
     return `None yet. Your free account gives you ${stories} free ${stories === 1 ? 'story' : 'stories'} a month, on every device you log in on.`;
   }
-  if (!isLive(record, now)) return `Ended on ${day(Math.min(accessEnds(record), now))}.`;
+  const access = entitlement(record, now);
+  if (!access.reads) return `Ended on ${day(access.until)}.`;
   if (record.status === 'past_due') {
-    return `Your last payment did not go through. You can keep reading until ${day(accessEnds(record))} while the card is tried again: update your card to keep your subscription.`;
+    return `Your last payment did not go through. You can keep reading until ${day(access.until)} while the card is tried again: update your card to keep your subscription.`;
   }
   if (!record.provider) return `Active until ${day(record.current_period_end)}.`;
   if (record.cancel_at_period_end) {
@@ -54,15 +50,15 @@ function lastPayment(record: SessionRecord): string | undefined {
 /** Which of the page's actions this reader gets. */
 export function actionsFor(record: SessionRecord, now: number) {
   if (!hasSubscription(record)) return { billing: false, cancel: false, resume: false, renew: true, gifts: false, feed: false };
-  const live = isLive(record, now);
+  const live = entitlement(record, now).reads;
   const ours = record.provider === settings.payments.provider;
   return {
     billing: ours && record.provider === 'stripe',
     cancel: live && ours && !record.cancel_at_period_end,
     resume: live && ours && record.cancel_at_period_end === 1 && !cancellationIsFinal(record),
     renew: !live,
-    gifts: live && settings.gifts.perMonth > 0,
-    feed: live,
+    gifts: live && record.email_confirmed === 1 && settings.gifts.perMonth > 0,
+    feed: live && record.email_confirmed === 1,
   };
 }
 
@@ -75,7 +71,8 @@ export interface JustMade {
  * The account page. Coming back from the provider's billing page (`?billing=return`), it first
  * reads the subscription from the provider, and always hands the reader a token that carries the
  * subscription as it stands now. A registered reader (no subscription) sees their free account
- * and the way to subscribe; a subscriber also their gifts and their private feed.
+ * and the way to subscribe; a subscriber also their gifts and their private feed. An account a
+ * checkout made, whose email is not proven yet, is offered a link to confirm it instead of a password.
  */
 export async function accountPage(c: Context<AppEnv>, justMade: JustMade = {}): Promise<Response> {
   const sessionId = c.get('session')?.id;
@@ -116,6 +113,9 @@ export async function accountPage(c: Context<AppEnv>, justMade: JustMade = {}): 
     .on(field('feed-made'), showIf(feedMade !== null))
     .on(field('feed-date'), text(feedMade === null ? '' : day(feedMade)))
     .on(field('feed-button'), text(justMade.feedAddress || feedMade !== null ? 'Make a new address' : 'Make my feed address'))
+    .on(field('confirm'), showIf(record.email_confirmed === 0))
+    .on(field('confirm-email'), attribute('value', record.email))
+    .on(field('password'), showIf(record.email_confirmed === 1))
     .on(field('password-title'), text(record.has_password ? 'Change your password' : 'Set a password'))
     .on(field('current-password'), showIf(record.has_password === 1));
   if (record.has_password) rewriter.on('input[name="current"]', attribute('required', ''));

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { FEEDS_PREFIX, PAGES, PRIVATE_FEED_PATH } from '../../src/paywall/contract.ts';
-import { accountPage, isLive } from '../accounts/account-page.ts';
+import { entitlement } from '../../src/paywall/entitlement.ts';
+import { accountPage } from '../accounts/account-page.ts';
+import { unconfirmed } from '../accounts/confirmation.ts';
 import { findSession, hasSubscription } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
 import { accountRoute, formLimit } from '../forms/index.ts';
@@ -26,7 +28,7 @@ async function serveFeed(c: Context<AppEnv>): Promise<Response> {
   // One spelling: the address handed out, `<token>.xml`, and no other.
   const token = /^(.*)\.xml$/.exec(c.req.param('file') ?? '')?.[1];
   const owner = isTokenShaped(token) ? await feedOwner(c.env.DB, token) : null;
-  if (!owner || !isLive(owner, Math.floor(Date.now() / 1000))) return notFound(c);
+  if (!owner || !entitlement(owner, Math.floor(Date.now() / 1000)).reads) return notFound(c);
   const feed = await c.env.ASSETS.fetch(new Request(new URL(PRIVATE_FEED_PATH, c.req.url)));
   if (feed.status !== 200) return safePage(503, 'This feed is not available right now', { retryAfter: 60 });
   return new Response(feed.body, { headers: { 'Content-Type': 'application/rss+xml; charset=utf-8' } });
@@ -38,9 +40,11 @@ async function makeFeed(c: Context<AppEnv>): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   const record = sessionId ? await findSession(c.env.DB, sessionId, now) : null;
   if (!record) return c.redirect(`${PAGES.login}?return=${encodeURIComponent(PAGES.account)}`, 303);
-  if (!hasSubscription(record) || !isLive(record, now)) {
+  if (!hasSubscription(record) || !entitlement(record, now).reads) {
     return safePage(403, 'Private feeds are for subscribers', { detail: `<a href="${PAGES.subscribe}">See our plans</a>, or go <a href="${PAGES.account}">back to your account</a>.` });
   }
+  const refusal = unconfirmed(record, 'make a feed address');
+  if (refusal) return refusal;
   const token = await replaceFeedToken(c.env.DB, record.account_id, now);
   return accountPage(c, { feedAddress: feedAddress(new URL(c.req.url).origin, token) });
 }

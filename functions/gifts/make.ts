@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { GIFT_DEFAULT_FROM, HOOKS, hook, PAGES } from '../../src/paywall/contract.ts';
 import { settings } from '../../src/paywall/settings.ts';
-import { isLive } from '../accounts/account-page.ts';
+import { entitlement } from '../../src/paywall/entitlement.ts';
+import { unconfirmed } from '../accounts/confirmation.ts';
 import { findSession, hasSubscription, type SubscribedSession } from '../accounts/store.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
@@ -28,10 +29,10 @@ async function giver(c: Context<AppEnv>, now: number): Promise<SubscribedSession
   const sessionId = c.get('session')?.id;
   const record = sessionId ? await findSession(c.env.DB, sessionId, now) : null;
   if (!record) return c.redirect(`${PAGES.login}?return=${encodeURIComponent(PAGES.account)}`, 303);
-  if (!hasSubscription(record) || !isLive(record, now)) {
+  if (!hasSubscription(record) || !entitlement(record, now).reads) {
     return safePage(403, 'Giving stories is for subscribers', { detail: `Subscribe, and you can give ${settings.gifts.perMonth} stories a month. <a href="${PAGES.subscribe}">See our plans</a>.` });
   }
-  return record;
+  return unconfirmed(record, 'give stories') ?? record;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { isLive } from '../accounts/account-page.ts';
-import type { Entitlement } from '../../src/paywall/entitlement.ts';
+import { entitlement, type Entitlement } from '../../src/paywall/entitlement.ts';
 
 /** Gifts in D1 (the gifts table): who gave which story, its opens, its end and its withdrawal. */
 export interface Gift {
@@ -56,7 +55,7 @@ export async function openGift(db: D1Database, id: string, storyPath: string, no
     .prepare('SELECT s.status, s.current_period_end, s.past_due_since FROM gifts g JOIN subscriptions s ON s.account_id = g.account_id WHERE g.id = ?')
     .bind(id)
     .first<Entitlement>();
-  if (!giver || !isLive(giver, now)) return undefined;
+  if (!giver || !entitlement(giver, now).reads) return undefined;
   const opened = await db
     .prepare(
       `UPDATE gifts SET opens = opens + 1

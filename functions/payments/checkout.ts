@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HOOKS, hook, PAGES, type CheckoutStateName } from '../../src/paywall/contract.ts';
 import { findPlan, type Plan } from '../../src/paywall/plans.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
-import { isLive } from '../accounts/account-page.ts';
+import { entitlement } from '../../src/paywall/entitlement.ts';
 import { findSession, hasSubscription } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
@@ -25,6 +25,8 @@ interface ReturnView {
   payUrl?: string;
   /** Where the reader was going, for the retry form and the way back. */
   returnTo?: string;
+  /** The email of an account the purchase made, to confirm. */
+  email?: string;
   retryAfter?: number;
 }
 
@@ -44,10 +46,12 @@ async function checkoutPage(c: Context<AppEnv>, view: ReturnView): Promise<Respo
   if (view.continueTo) rewriter.on(field('continue'), attribute('href', view.continueTo));
   if (view.loginHref) rewriter.on(field('login'), attribute('href', view.loginHref));
   if (view.payUrl) rewriter.on(field('pay'), attribute('href', view.payUrl));
+  if (view.email) rewriter.on(field('email'), text(view.email)).on(field('confirm-email'), attribute('value', view.email));
   if (view.returnTo) {
     rewriter
       .on(field('retry-return'), attribute('value', view.returnTo))
       .on(field('password-return'), attribute('value', view.returnTo))
+      .on(field('confirm-return'), attribute('value', view.returnTo))
       .on(field('back'), attribute('href', view.returnTo));
   }
   const response = await builtPage(c, PAGES.checkoutReturn, view.status, rewriter);
@@ -73,9 +77,12 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
 
   const now = Math.floor(Date.now() / 1000);
   const session = c.get('session');
-  if (session?.reader.kind === 'subscriber') return c.redirect(PAGES.account, 303);
+  // D1 decides for our own sessions: a token may still say "subscriber" for a subscription that
+  // has ended since it was issued, and that reader must be able to buy again. A token from an
+  // identity provider has no account here to check.
   const record = session?.id ? await findSession(c.env.DB, session.id, now) : null;
-  if (record && hasSubscription(record) && isLive(record, now)) return c.redirect(PAGES.account, 303);
+  const subscribed = record ? hasSubscription(record) && entitlement(record, now).reads : session?.reader.kind === 'subscriber';
+  if (subscribed) return c.redirect(PAGES.account, 303);
 
   const provider = paymentProvider(c.env);
   const customerId = record
@@ -107,7 +114,8 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
  * The return from the payment page. It trusts nothing in its URL: the checkout must be one this
  * browser started (its signed binding cookie), and whether it was paid, by whom, for what, is
  * read from the provider. It logs in only this browser, and only as the account the purchase made
- * or the one already logged in; an email that already had an account must log in to it.
+ * or the one already logged in; an email that already had an account must log in to it. An
+ * account the purchase made is unconfirmed until a log-in link proves its email (migration 0004).
  */
 export async function checkoutReturn(c: Context<AppEnv>): Promise<Response> {
   const provider = paymentProvider(c.env);
@@ -153,10 +161,14 @@ export async function checkoutReturn(c: Context<AppEnv>): Promise<Response> {
   if (applied.outcome === 'duplicate' || outcome?.duplicate === 1) {
     return checkoutPage(c, { states: ['duplicate'], status: 200, continueTo: bound.returnTo });
   }
-  const hasPassword = await c.env.DB.prepare('SELECT password_hash IS NOT NULL AS has FROM accounts WHERE id = ?').bind(accountId).first<number>('has');
-  if (hasPassword) return c.redirect(bound.returnTo, 303);
+  const account = await c.env.DB.prepare('SELECT email, password_hash IS NOT NULL AS has_password, email_confirmed_at IS NOT NULL AS confirmed FROM accounts WHERE id = ?')
+    .bind(accountId)
+    .first<{ email: string; has_password: 0 | 1; confirmed: 0 | 1 }>();
+  if (!account || account.has_password) return c.redirect(bound.returnTo, 303);
+  // An email typed on the payment page is not proven: a password waits until it is.
   return checkoutPage(c, {
-    states: ['welcome', 'set-password'],
+    states: ['welcome', account.confirmed ? 'set-password' : 'confirm-email'],
+    email: account.email,
     status: 200,
     ...(plan ? { plan } : {}),
     continueTo: bound.returnTo,

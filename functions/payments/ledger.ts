@@ -1,4 +1,4 @@
-import { accessEnds } from '../../src/paywall/entitlement.ts';
+import { entitlement, type Entitlement } from '../../src/paywall/entitlement.ts';
 import { formatMinor } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { formatDay } from '../../src/paywall/dates.ts';
@@ -29,19 +29,11 @@ export class PaymentConflictError extends Error {
   override name = 'PaymentConflictError';
 }
 
-interface Row {
+interface Row extends Entitlement {
   provider_subscription_id: string | null;
-  status: 'active' | 'past_due' | 'ended';
-  current_period_end: number;
-  past_due_since: number | null;
 }
 
 const DAY = 86_400;
-
-/** Whether an account's subscription row still lets its reader read. */
-function isLive(row: Row, now: number): boolean {
-  return row.status !== 'ended' && accessEnds(row) > now;
-}
 
 export function isProcessed(db: D1Database, provider: string, eventId: string): Promise<boolean> {
   return db
@@ -133,7 +125,7 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
   const row = accountId
     ? await db.prepare('SELECT provider_subscription_id, status, current_period_end, past_due_since FROM subscriptions WHERE account_id = ?').bind(accountId).first<Row>()
     : null;
-  if (accountId && row && row.provider_subscription_id !== sub.id && isLive(row, now)) {
+  if (accountId && row && row.provider_subscription_id !== sub.id && entitlement(row, now).reads) {
     if (!live) {
       // Already over (cancelled as a duplicate when an earlier event saw it): its checkout, if
       // this completes one, still belongs to the account, as the purchase that did not count.

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { COOKIES } from '../../src/paywall/contract.ts';
-import { accessEnds, type Entitlement } from '../../src/paywall/entitlement.ts';
+import { entitlement, type Entitlement } from '../../src/paywall/entitlement.ts';
 import { createSession } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
 import { mergeAccountMeter, type MeterCookie } from '../meter/account.ts';
@@ -15,12 +15,13 @@ export type SessionSubject = { account_id: string } & ((Entitlement & { plan: st
 
 /** Whether the account's subscription lets it read everything at this moment. */
 export function isSubscribed(subject: SessionSubject, now: number): boolean {
-  return subject.plan !== null && accessEnds(subject) > now;
+  return subject.plan !== null && entitlement(subject, now).reads;
 }
 
 /**
  * A token for a D1 session: the account's plan and until when it may read (the grace period of a
- * past-due subscription included), or no plan for an account without a subscription; never valid
+ * past-due subscription included; a moment already past for one that ended, which makes the
+ * reader a lapsed subscriber), or no plan for an account without a subscription; never valid
  * longer than the login itself has left.
  */
 export async function tokenFor(env: Env, subject: SessionSubject, sessionId: string, loginEnds: number, now: Date): Promise<{ token: string; maxAge: number }> {
@@ -28,7 +29,7 @@ export async function tokenFor(env: Env, subject: SessionSubject, sessionId: str
   const token = await signSession(
     {
       subject: subject.account_id,
-      ...(subject.plan !== null ? { plan: subject.plan, planEnds: new Date(accessEnds(subject) * 1000) } : {}),
+      ...(subject.plan !== null ? { plan: subject.plan, planEnds: new Date(entitlement(subject, seconds).until * 1000) } : {}),
       lifetime: Math.min(tokenLifetime(env), loginEnds - seconds),
       sessionId,
     },
