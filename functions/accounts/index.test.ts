@@ -22,7 +22,7 @@ const now = () => Math.floor(Date.now() / 1000);
 async function addAccount(address: string, periodEnd: number) {
   const id = crypto.randomUUID();
   await env.DB.batch([
-    env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(id, address, await hashPassword(password), now()),
+    env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, ?3, ?4, ?4)').bind(id, address, await hashPassword(password), now()),
     env.DB.prepare("INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (?, ?, 'active', ?)").bind(id, plan.id, periodEnd),
   ]);
   return id;

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { escapeHtml, safePage } from '../pages/index.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.ts';
+import { unconfirmed } from './confirmation.ts';
 import { safeReturnPath } from './return-path.ts';
 import { findSession, updatePasswordHash } from './store.ts';
 import { countAttempt, forgiveAttempt, throttleKeys } from './throttle.ts';
@@ -13,14 +14,16 @@ function refused(status: 400 | 401 | 429, message: string): Response {
 }
 
 /**
- * Sets a password on an account that has none (one made by a purchase), or changes it given the
- * current one. Changing it ends the account's other sessions, as a reader expects after a leak.
+ * Sets a password on an account that has none (one made by a log-in link, or by a purchase once
+ * its email is proven), or changes it given the current one. Changing it ends the account's other sessions, as a reader expects after a leak.
  */
 export async function savePassword(c: Context<AppEnv>): Promise<Response> {
   const sessionId = c.get('session')?.id;
   const now = Math.floor(Date.now() / 1000);
   const record = sessionId ? await findSession(c.env.DB, sessionId, now) : null;
   if (!sessionId || !record) return c.redirect(`${PAGES.login}?return=${encodeURIComponent(PAGES.account)}`, 303);
+  const refusal = unconfirmed(record, 'set a password');
+  if (refusal) return refusal;
 
   const form = await readForm(c, 'password');
   if (form instanceof Response) return form;

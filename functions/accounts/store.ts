@@ -29,6 +29,8 @@ export type SessionRecord = {
   account_id: string;
   email: string;
   has_password: 0 | 1;
+  /** 0 while the email is unproven (an account made by a checkout, until a log-in link is used). */
+  email_confirmed: 0 | 1;
   expires_at: number;
 } & (Subscription | NoSubscription);
 
@@ -51,10 +53,20 @@ export function subscriptionOf(db: D1Database, accountId: string): Promise<Subsc
   return db.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions sub WHERE sub.account_id = ?`).bind(accountId).first<Subscription>();
 }
 
-/** The account with this email, made now (with no password) if there is none: how readers register. */
-export async function findOrCreateAccount(db: D1Database, email: string, now: number): Promise<Account> {
-  const [, found] = await db.batch<Account>([
-    db.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT (email) DO NOTHING').bind(crypto.randomUUID(), email, now),
+/**
+ * The account whose email a used log-in link has just proven, made now (with no password) if
+ * there is none: how readers register. The first proof of an email that a checkout brought in
+ * unproven takes the account from whoever held it before: it clears any password and moves the
+ * account to a new session epoch, which ends every earlier session (see `findSession`).
+ */
+export async function accountForProvenEmail(db: D1Database, email: string, now: number): Promise<Account> {
+  const [, , found] = await db.batch<Account>([
+    db
+      .prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, NULL, ?3, ?3) ON CONFLICT (email) DO NOTHING')
+      .bind(crypto.randomUUID(), email, now),
+    db
+      .prepare('UPDATE accounts SET email_confirmed_at = ?2, password_hash = NULL, session_epoch = session_epoch + 1 WHERE email = ?1 AND email_confirmed_at IS NULL')
+      .bind(email, now),
     db.prepare('SELECT id, email, password_hash FROM accounts WHERE email = ?').bind(email),
   ]);
   return found!.results[0]!;
@@ -67,19 +79,23 @@ export function updatePasswordHash(db: D1Database, accountId: string, hash: stri
 export async function createSession(db: D1Database, accountId: string, now: number, lifetime: number): Promise<string> {
   const id = crypto.randomUUID();
   await db
-    .prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+    .prepare('INSERT INTO sessions (id, account_id, created_at, expires_at, epoch) SELECT ?1, ?2, ?3, ?4, session_epoch FROM accounts WHERE id = ?2')
     .bind(id, accountId, now, now + lifetime)
     .run();
   return id;
 }
 
-/** A live session with its account and any subscription, or null if it was deleted or has run out. */
+/**
+ * A live session with its account and any subscription, or null if it was deleted, has run out,
+ * or began before the account's current session epoch (an earlier holder of an email since proven).
+ */
 export function findSession(db: D1Database, sessionId: string, now: number): Promise<SessionRecord | null> {
   return db
     .prepare(
-      `SELECT s.account_id, a.email, a.password_hash IS NOT NULL AS has_password, s.expires_at, ${SUBSCRIPTION_COLUMNS}
+      `SELECT s.account_id, a.email, a.password_hash IS NOT NULL AS has_password, a.email_confirmed_at IS NOT NULL AS email_confirmed,
+              s.expires_at, ${SUBSCRIPTION_COLUMNS}
          FROM sessions s
-         JOIN accounts a ON a.id = s.account_id
+         JOIN accounts a ON a.id = s.account_id AND a.session_epoch = s.epoch
          LEFT JOIN subscriptions sub ON sub.account_id = s.account_id
         WHERE s.id = ? AND s.expires_at > ?`,
     )

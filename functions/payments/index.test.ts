@@ -5,6 +5,7 @@ import { chargeOf, plansFile, type Plan } from '../../src/paywall/plans.ts';
 import { PAYMENT_PROVIDERS, settings, type PaymentProviderName } from '../../src/paywall/settings.ts';
 import { Browser, DECLINED_CARD, ledgerOf, Payments, uniqueEmail } from '../../test/edge/payments.ts';
 import { storyWith } from '../../test/edge/publication.ts';
+import { Outbox, Reader } from '../../test/edge/readers.ts';
 import { hashPassword } from '../accounts/password.ts';
 import worker, { app } from '../index.ts';
 import { createScheduledController } from 'cloudflare:test';
@@ -27,7 +28,7 @@ const failingDb = {
 
 async function addAccountWithPassword(email: string, password: string): Promise<string> {
   const id = crypto.randomUUID();
-  await env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(id, email, await hashPassword(password), now()).run();
+  await env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, ?3, ?4, ?4)').bind(id, email, await hashPassword(password), now()).run();
   return id;
 }
 
@@ -53,7 +54,7 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       expect(page).toContain('You are subscribed');
       expect(page).toContain(plan.name);
       expect(page).toContain(`href="${premium}"`);
-      expect(page, 'a new account is offered a password').toContain('Set a password');
+      expect(page, 'a new account is asked to confirm its email before it gets a password').toContain('Confirm your email');
       expect(browser.jar.has(COOKIES.session)).toBe(true);
       expect(await browser.readsInFull(premium)).toBe(true);
 
@@ -77,11 +78,13 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       }
     });
 
-    it('sets a password on the return page, and logs in with it on another device', async () => {
+    it('confirms its email from the return page, sets a password, and logs in with it on another device', async () => {
       const p = await open();
-      const browser = p.browser();
+      const outbox = new Outbox();
+      const browser = new Reader(p.with({ EMAIL: outbox.binding }));
       const email = uniqueEmail('password');
       await p.buy(browser, plan, premium, email);
+      await browser.logInByLink(outbox, email, premium);
       const saved = await browser.post(PAGES.password, { password: 'a long new password', return: premium });
       expect(saved.status).toBe(303);
       expect(saved.headers.get('Location')).toBe(premium);

@@ -93,7 +93,7 @@ describe('the headers of each kind of response', () => {
   beforeAll(async () => {
     const accountId = crypto.randomUUID();
     await env.DB.batch([
-      env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(accountId, 'headers@example.com', await hashPassword('a long enough password'), now()),
+      env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, ?3, ?4, ?4)').bind(accountId, 'headers@example.com', await hashPassword('a long enough password'), now()),
       env.DB.prepare("INSERT INTO subscriptions (account_id, plan, status, current_period_end) VALUES (?, ?, 'active', ?)").bind(accountId, plan, now() + 30 * day),
     ]);
     const token = await signSession({ subject: accountId, plan, planEnds: new Date((now() + 30 * day) * 1000), lifetime: 3600 }, await sessionKeys(env), new Date());

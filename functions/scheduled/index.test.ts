@@ -9,13 +9,15 @@ import { monthOf } from '../meter/index.ts';
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('the hourly clean-up', () => {
-  it('deletes ended sessions and stale failed-login counters, and keeps everything still in use', async () => {
+  it('deletes ended and superseded sessions and stale failed-login counters, and keeps everything still in use', async () => {
     const account = crypto.randomUUID();
     const t = now();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, 'purge@example.com', 'x', ?)").bind(account, t),
-      env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('ended', account, t - 100, t - 1),
-      env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').bind('live', account, t - 100, t + 3600),
+      env.DB.prepare("INSERT INTO accounts (id, email, password_hash, created_at, session_epoch) VALUES (?, 'purge@example.com', 'x', ?, 1)").bind(account, t),
+      env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at, epoch) VALUES (?, ?, ?, ?, 1)').bind('ended', account, t - 100, t - 1),
+      env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at, epoch) VALUES (?, ?, ?, ?, 1)').bind('live', account, t - 100, t + 3600),
+      // Begun before the account's email was proven by someone else: over, though not expired.
+      env.DB.prepare('INSERT INTO sessions (id, account_id, created_at, expires_at, epoch) VALUES (?, ?, ?, ?, 0)').bind('superseded', account, t - 100, t + 3600),
       // Old failures that no longer count, nor block.
       env.DB.prepare('INSERT INTO login_failures (key, failures, first_failure_at, blocked_until) VALUES (?, 3, ?, 0)').bind('client:stale', t - WINDOW_SECONDS - 1),
       // Recent failures that still count.

@@ -130,7 +130,7 @@ export const HOOKS = {
 } as const;
 
 /** The outcomes of a checkout, as the return page shows them. */
-export const CHECKOUT_STATES = ['pending', 'welcome', 'set-password', 'log-in', 'duplicate', 'unpaid', 'unmatched', 'unconfirmed', 'unavailable'] as const;
+export const CHECKOUT_STATES = ['pending', 'welcome', 'set-password', 'confirm-email', 'log-in', 'duplicate', 'unpaid', 'unmatched', 'unconfirmed', 'unavailable'] as const;
 export type CheckoutStateName = (typeof CHECKOUT_STATES)[number];
 
 /** The element that holds a story's locked part in its full page, named in its structured data. */

@@ -84,7 +84,7 @@ const seconds = () => Math.floor(Date.now() / 1000);
 export async function addAccount(email: string, options: { plan?: string; days?: number; password?: string } = {}): Promise<string> {
   const id = crypto.randomUUID();
   const statements = [
-    env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(
+    env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, ?3, ?4, ?4)').bind(
       id,
       email,
       options.password ? await hashPassword(options.password) : null,
