@@ -4,7 +4,7 @@ import { allowancesOf, settings } from '../src/paywall/settings.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles } from './dist.ts';
 import { Reader } from './reader.ts';
-import { DEMO_ACCOUNTS } from '../scripts/demo-accounts.ts';
+import { newSubscriber } from './purchase.ts';
 import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, PAGES } from '../src/paywall/contract.ts';
 import { largestAllowance } from '../src/paywall/access.ts';
 import { readFileSync } from 'node:fs';
@@ -67,14 +67,12 @@ describe('locked text', () => {
 // Gift links and private feed addresses are secrets in URLs: a stranger's guesses at them (a real
 // one edited, cut, padded, or moved to another story) open nothing, while the real ones do.
 describe('gift links and feed addresses', () => {
-  const [subscriber] = DEMO_ACCOUNTS;
   const giftStory = locked.find((story) => story.access === 'premium') ?? locked[0]!;
   let gift: URL;
   let feed: string;
 
   beforeAll(async () => {
-    const giver = new Reader();
-    await giver.post(PAGES.login, { email: subscriber.email, password: subscriber.password, return: PAGES.account });
+    const { reader: giver } = await newSubscriber('leak-probe-giver');
     const made = await giver.post(PAGES.gifts, { story: giftStory.path, title: 'Probe' });
     gift = new URL(/value="([^"]+)"[^>]*data-gift="link"/.exec(made.html)![1]!.replaceAll('&amp;', '&'));
     const page = await giver.post(PAGES.feed, {});

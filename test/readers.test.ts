@@ -1,49 +1,29 @@
 // Readers who do not pay yet, over HTTP against `wrangler dev` as `npm start` serves it: the
-// registration offer, a log-in link from the local outbox, the meter on a second browser, a
-// demo subscriber's gift link and private feed. Stories and numbers come from content/ and the
+// registration offer, a log-in link from the local outbox, the meter on a second browser, and a
+// subscriber's gift link and private feed (each test buys its own subscriber, so none shares a
+// gift allowance). Stories and numbers come from content/ and the
 // build, so the journeys hold for any publication.
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DEMO_ACCOUNTS } from '../scripts/demo-accounts.ts';
 import { COOKIES, FEEDS_PREFIX, GIFT_PARAM, LOCAL_OUTBOX_PATH, PAGES } from '../src/paywall/contract.ts';
 import { publishedPaths } from './dist.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories, type SourceStory } from './content.ts';
 import { textOf } from './html.ts';
 import { meterHolding } from './meter.ts';
-import { linkFromOutbox } from './outbox.ts';
+import { logInByEmail, newSubscriber, uniqueEmail } from './purchase.ts';
 import { Reader, type Page } from './reader.ts';
 
 const published = await publishedPaths();
 const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.filter((story) => story.access === 'premium');
-const [subscriber] = DEMO_ACCOUNTS;
 const meterSecret = parseEnv(readFileSync('.dev.vars', 'utf8'))['METER_SECRET']!;
 
 const isFull = (page: Page, story: SourceStory) => story.lockedSentences.every((sentence) => page.text.includes(sentence));
 const showsNone = (page: Page, story: SourceStory) => story.lockedSentences.every((sentence) => !page.text.includes(sentence));
 const wallReason = (page: Page) => /data-wall-reason="(\w+)"/.exec(page.html)?.[1];
-const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-
-/** Asks for a link for `email`, takes it from the local outbox, opens it and presses "Log in". */
-async function logInByEmail(reader: Reader, email: string, returnTo: string): Promise<Page> {
-  const asked = await reader.post(PAGES.emailLink, { email, return: returnTo });
-  expect(asked.status).toBe(200);
-  expect(asked.text).toContain('Check your email');
-  const opened = await reader.get(await linkFromOutbox(reader, email));
-  expect(opened.status).toBe(200);
-  expect(opened.text).toContain(email);
-  return reader.post(PAGES.loginLink, {});
-}
-
-async function logInWithPassword(): Promise<Reader> {
-  const reader = new Reader();
-  const done = await reader.post(PAGES.login, { email: subscriber.email, password: subscriber.password, return: PAGES.account });
-  expect(done.status).toBe(200);
-  return reader;
-}
 
 describe('a reader who registers', () => {
   it('reads the anonymous allowance, registers from the offer, and reads on another browser up to the plan cards', async () => {
@@ -89,12 +69,12 @@ describe('a reader who registers', () => {
   });
 });
 
-describe('the demo subscriber', () => {
+describe('a subscriber', () => {
   const story = premium[0]!;
 
   it(`gives a premium story: it opens in full ${settings.gifts.opensPerLink} times and no more, and nothing else`, async () => {
     expect(story, 'content/stories/ has a published premium story').toBeDefined();
-    const giver = await logInWithPassword();
+    const { reader: giver } = await newSubscriber('giver');
     const made = await giver.post(PAGES.gifts, { story: story.path, title: 'A gift', from: 'A friend' });
     expect(made.status).toBe(200);
     const link = new URL(/value="([^"]+)"[^>]*data-gift="link"/.exec(made.html)![1]!.replaceAll('&amp;', '&'));
@@ -119,7 +99,7 @@ describe('the demo subscriber', () => {
   });
 
   it('withdraws a gift, and its link dies', async () => {
-    const giver = await logInWithPassword();
+    const { reader: giver } = await newSubscriber('withdrawer');
     const made = await giver.post(PAGES.gifts, { story: story.path, title: 'A gift to withdraw' });
     const link = new URL(/value="([^"]+)"[^>]*data-gift="link"/.exec(made.html)![1]!.replaceAll('&amp;', '&'));
     const path = `${link.pathname}${link.search}`;
@@ -133,7 +113,7 @@ describe('the demo subscriber', () => {
   });
 
   it('reads the private feed in full, and a reset turns the old address into a 404', async () => {
-    const reader = await logInWithPassword();
+    const { reader } = await newSubscriber('feed-reader');
     const address = (page: Page) => new URL(new RegExp(`value="(https?://[^"]+${FEEDS_PREFIX}[^"]+)"`).exec(page.html)![1]!).pathname;
     const feed = address(await reader.post(PAGES.feed, {}));
     const response = await new Reader().get(feed);
