@@ -1,13 +1,13 @@
 // Readers who do not pay yet, in a real browser: a reader uses the anonymous allowance, meets the
 // registration offer, asks for a link, opens it from the local outbox and is back on the story in
-// full; the demo subscriber gives a story and finds the gift on the account page. The run saves
+// full; a subscriber of the test's own gives a story and finds the gift on the account page. The run saves
 // the README's screenshots of the offer, the "check your email" page and the gifts.
-import { describe, expect, it } from 'vitest';
-import { DEMO_ACCOUNTS } from '../../scripts/demo-accounts.ts';
+import { describe, expect, inject, it } from 'vitest';
 import { publishedPaths } from '../dist.ts';
 import { LOCAL_OUTBOX_PATH, PAGES } from '../../src/paywall/contract.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { sourceStories } from '../content.ts';
+import { newSubscriber } from '../purchase.ts';
 import { expectAccessible } from './accessibility.ts';
 import { SCREENSHOTS, text, useBrowser } from './browser.ts';
 
@@ -15,7 +15,6 @@ const published = await publishedPaths();
 const stories = sourceStories().filter((story) => published.has(story.path) && story.lockedSentences.length > 0);
 const metered = stories.filter((story) => story.access === 'metered');
 const premium = stories.find((story) => story.access === 'premium');
-const [subscriber] = DEMO_ACCOUNTS;
 
 const { readerPage } = useBrowser();
 
@@ -61,14 +60,13 @@ describe('a reader who registers in the browser', () => {
 describe('a subscriber who gives a story in the browser', () => {
   it('makes a gift link under the story, finds it on the account page, and it opens for a friend', async () => {
     expect(premium, 'content/stories/ has a published premium story').toBeDefined();
+    // Bought over HTTP, then logged in in the browser with the same cookies: a gift allowance of its own.
+    const { reader } = await newSubscriber('browser-giver');
     const page = await readerPage();
     const friend = await readerPage();
     try {
-      await page.goto(`${PAGES.login}?return=${encodeURIComponent(premium!.path)}`);
-      await page.getByLabel('Email').fill(subscriber.email);
-      await page.getByLabel('Password').fill(subscriber.password);
-      await page.getByRole('button', { name: 'Log in', exact: true }).click();
-      await page.waitForURL((url) => url.pathname === premium!.path);
+      await page.context().addCookies([...reader.jar].map(([name, value]) => ({ name, value, url: inject('baseUrl') })));
+      await page.goto(premium!.path);
       await page.getByLabel('Your name, as they will see it (optional)').fill('Your friend at the Courier');
       await page.getByRole('button', { name: 'Make a gift link' }).click();
       await page.waitForURL((url) => url.pathname === PAGES.gifts);
