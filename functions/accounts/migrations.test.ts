@@ -38,3 +38,42 @@ describe('the payments migration', () => {
     await db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('a3', 'bought@example.com', NULL, 1)").run();
   });
 });
+
+// Proof of email (0004): accounts from before keep working, except that one a checkout made,
+// whose email no used link has proven, becomes unconfirmed.
+describe('the email-proof migration', () => {
+  it('confirms every account a person proved, and leaves an unproven purchase unconfirmed', async () => {
+    const db = env.MIGRATION_TEST_DB;
+    const proof = env.TEST_MIGRATIONS.findIndex((migration) => migration.name.startsWith('0004'));
+    expect(proof, 'migrations/0004_email_proof.sql').toBeGreaterThan(0);
+    await db.exec('DROP TABLE IF EXISTS d1_migrations');
+    for (const table of ['feed_tokens', 'gifts', 'meter_reads', 'login_links', 'payment_events', 'checkouts', 'billing_customers', 'sessions', 'subscriptions', 'login_failures', 'accounts']) {
+      await db.exec(`DROP TABLE IF EXISTS ${table}`);
+    }
+    await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(0, proof));
+    await db.batch([
+      db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('by-hand', 'hand@example.com', 'x', 10)"),
+      db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('by-link', 'link@example.com', NULL, 20)"),
+      db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('bought', 'bought@example.com', 'y', 30)"),
+      db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('bought-proven', 'proven@example.com', NULL, 40)"),
+      db.prepare("INSERT INTO checkouts (provider, id, plan, created_at, account_id, created_account) VALUES ('stripe', 'cs_1', 'p', 30, 'bought', 1)"),
+      db.prepare("INSERT INTO checkouts (provider, id, plan, created_at, account_id, created_account) VALUES ('stripe', 'cs_2', 'p', 40, 'bought-proven', 1)"),
+      db.prepare("INSERT INTO login_links (token_hash, email, return_to, created_at, expires_at, used_at) VALUES ('h1', 'link@example.com', '/', 20, 99, 20)"),
+      db.prepare("INSERT INTO login_links (token_hash, email, return_to, created_at, expires_at, used_at) VALUES ('h2', 'PROVEN@example.com', '/', 50, 99, 50)"),
+      db.prepare("INSERT INTO login_links (token_hash, email, return_to, created_at, expires_at) VALUES ('h3', 'bought@example.com', '/', 50, 99)"),
+      db.prepare("INSERT INTO sessions (id, account_id, created_at, expires_at) VALUES ('s1', 'bought', 30, 2000000000)"),
+    ]);
+
+    await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(proof));
+
+    const accounts = await db.prepare('SELECT id, email_confirmed_at, session_epoch, password_hash FROM accounts ORDER BY created_at').all();
+    expect(accounts.results).toEqual([
+      { id: 'by-hand', email_confirmed_at: 10, session_epoch: 0, password_hash: 'x' },
+      { id: 'by-link', email_confirmed_at: 20, session_epoch: 0, password_hash: null },
+      { id: 'bought', email_confirmed_at: null, session_epoch: 0, password_hash: 'y' },
+      { id: 'bought-proven', email_confirmed_at: 40, session_epoch: 0, password_hash: null },
+    ]);
+    // Sessions from before begin in the epoch their accounts are in: none ends by the migration.
+    expect(await db.prepare("SELECT epoch FROM sessions WHERE id = 's1'").first('epoch')).toBe(0);
+  });
+});
