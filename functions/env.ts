@@ -1,4 +1,4 @@
-import type { Outcome } from './response/index.ts';
+import type { Outcome } from './response/outcome.ts';
 import type { Session } from './session/index.ts';
 
 /**

@@ -9,7 +9,8 @@ import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { ORIGIN } from '../../test/edge/client.ts';
 import { storyWith } from '../../test/edge/publication.ts';
-import { cookiesFor, finalResponse, stricter, type Outcome } from './index.ts';
+import { cookiesFor, finalResponse, stricter } from './index.ts';
+import type { Outcome } from './outcome.ts';
 
 const outcome = (parts: Partial<Outcome> = {}): Outcome => ({ cookies: new Map(), personal: false, secretUrl: false, ...parts });
 const html = () => new Response('<p>hi</p>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } });

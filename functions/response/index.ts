@@ -2,8 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { generateCookie } from 'hono/cookie';
 import { COOKIES, PAGES } from '../../src/paywall/contract.ts';
 import type { AppEnv } from '../env.ts';
+import type { Caching, Outcome, SessionChange } from './outcome.ts';
 import { hostedPageOrigins } from '../payments/providers.ts';
-import { contentSecurityPolicy } from '../security/index.ts';
+import { contentSecurityPolicy } from '../security/policy.ts';
 
 /**
  * The one place that writes `Set-Cookie`, `Cache-Control`, `Vary` and the security headers.
@@ -23,30 +24,6 @@ import { contentSecurityPolicy } from '../security/index.ts';
  *    everywhere, HSTS on HTTPS responses only (RFC 6797 §7.2), and for a URL that holds a secret,
  *    no referrer and no indexing.
  */
-
-export type Caching =
-  /** Nobody keeps it: full text, account pages, anything that sets a cookie. */
-  | 'private'
-  /** Any cache may keep it but must check back every time (teasers, which carry a validator). */
-  | 'revalidate'
-  /** Any cache may keep it this many seconds. */
-  | { publicFor: number };
-
-type SessionChange = { kind: 'set'; token: string; maxAge: number } | { kind: 'clear' };
-
-export interface Outcome {
-  /** A log-in or log-out by the handler. */
-  session?: SessionChange;
-  /** A renewed or ended session token, from the session middleware. Loses to `session`. */
-  renewal?: SessionChange;
-  /** Other cookies of ours (the meter, the checkout binding), by name. */
-  cookies: Map<string, { value: string; maxAge: number }>;
-  caching?: Caching;
-  /** The reader's cookies decided this response. */
-  personal: boolean;
-  /** The request's URL carries a secret (a one-time link, a gift, a private feed). */
-  secretUrl: boolean;
-}
 
 /** Two years, as browsers' preload lists ask; at least the year RFC 6797 deployments use. */
 const HSTS = 'max-age=63072000';
