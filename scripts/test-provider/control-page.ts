@@ -5,7 +5,8 @@ import type { Html } from './pages.ts';
 import { formatDate, formatTime, html, page } from './pages.ts';
 import { planOf } from './razorpay-billing.ts';
 import { accountKey, DELIVERY_MODES, maskKey } from './store.ts';
-import type { Account, ProviderContext, RazorpayAccount, StripeAccount } from './store.ts';
+import type { Account, RazorpayAccount, StripeAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 import { itemOf } from './stripe-objects.ts';
 
 const RECENT = 25;

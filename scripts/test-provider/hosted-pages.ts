@@ -10,7 +10,8 @@ import { cardFields, formatDate, html, input, page, problemAlert } from './pages
 import { expireIfDue, paySubscription, planOf } from './razorpay-billing.ts';
 import { intervalOfPlan } from './razorpay-entities.ts';
 import type { SubscriptionRecord } from './razorpay-entities.ts';
-import type { ProviderContext, RazorpayAccount, StripeAccount } from './store.ts';
+import type { RazorpayAccount, StripeAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 import { knownEmail, payCheckout, updateCard, updateSubscription } from './stripe-billing.ts';
 import { AUTOMATIC, intervalOf, itemOf } from './stripe-objects.ts';
 import type { CheckoutRecord, PortalSession, Subscription } from './stripe-objects.ts';

@@ -10,7 +10,8 @@ import { handleHostedPage } from './hosted-pages.ts';
 import { credentialsOf, redirect, send } from './http.ts';
 import { handleRazorpayRequest } from './razorpay-api.ts';
 import { Accounts, isRazorpayTestKey, isStripeTestKey } from './store.ts';
-import type { ProviderContext, TestAccount } from './store.ts';
+import type { TestAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 import { handleStripeRequest } from './stripe-api.ts';
 import { WebhookSender } from './webhooks.ts';
 

@@ -11,7 +11,8 @@ import { cancel, expireIfDue } from './razorpay-billing.ts';
 import { collection, newCustomer, newPlan, newRefund, newSubscription, PLAN_PERIODS } from './razorpay-entities.ts';
 import type { Collection, Notes, SubscriptionRecord } from './razorpay-entities.ts';
 import { isRazorpayTestKey, maskKey, newestFirst } from './store.ts';
-import type { ProviderContext, RazorpayAccount } from './store.ts';
+import type { RazorpayAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 
 const GUIDE = 'scripts/test-provider/README.md';
 

@@ -8,8 +8,9 @@ import { TransitionError } from './outcomes.ts';
 import type { PaymentRefusal } from './outcomes.ts';
 import { intervalOfPlan, newCustomer, newInvoice, newPayment } from './razorpay-entities.ts';
 import type { Customer, Invoice, Payment, Plan, RazorpayEvent, RazorpayEventType, Subscription, SubscriptionRecord, SubscriptionStatus } from './razorpay-entities.ts';
-import { newId } from './store.ts';
-import type { ProviderContext, RazorpayAccount } from './store.ts';
+import { newId } from './ids.ts';
+import type { RazorpayAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 
 /** Where each status may go; a charge that pays, or a halted subscription's failed retry, keeps the status. */
 const NEXT_STATUSES: Record<SubscriptionStatus, readonly SubscriptionStatus[]> = {

@@ -1,7 +1,7 @@
 // Razorpay entities as its API returns them (https://razorpay.com/docs/api/payments/subscriptions/):
 // amounts in minor units (paise), times in unix seconds, `notes` as a flat hash.
 import type { Interval } from './billing-cycle.ts';
-import { newId } from './store.ts';
+import { newId } from './ids.ts';
 
 export type Notes = Record<string, string>;
 

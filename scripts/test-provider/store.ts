@@ -1,9 +1,10 @@
 // Accounts and everything they own. Each API key is its own namespace, so parallel test files
 // that use different keys never see each other's customers, subscriptions or webhooks.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newId } from './ids.ts';
 import type { RazorpayData } from './razorpay-entities.ts';
 import type { StripeData } from './stripe-objects.ts';
-import type { Delivery, WebhookSender } from './webhooks.ts';
+import type { Delivery } from './deliveries.ts';
 
 export type DeliveryMode = 'normal' | 'twice' | 'reverse';
 export const DELIVERY_MODES: readonly DeliveryMode[] = ['normal', 'twice', 'reverse'];
@@ -50,24 +51,6 @@ export interface RazorpayAccount extends AccountBase {
 }
 
 export type Account = StripeAccount | RazorpayAccount;
-
-/** What request handlers, pages and the state machines share for one running server. */
-export interface ProviderContext {
-  accounts: Accounts;
-  webhooks: WebhookSender;
-  /** The server's own origin, e.g. http://127.0.0.1:12111, for hosted page URLs. */
-  baseUrl: string;
-  log: (line: string) => void;
-}
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** A random id in the providers' style: `cus_` + 14 characters. */
-export function newId(prefix: string, length = 14): string {
-  let id = '';
-  for (let index = 0; index < length; index += 1) id += BASE62[randomInt(BASE62.length)];
-  return `${prefix}${id}`;
-}
 
 export const isStripeTestKey = (key: string): boolean => /^sk_test_[A-Za-z0-9_]{1,200}$/.test(key);
 export const isRazorpayTestKey = (key: string): boolean => /^rzp_test_[A-Za-z0-9]{1,100}$/.test(key);

@@ -7,8 +7,9 @@ import type { CardInput } from './cards.ts';
 import { checkCard, isEmailAddress } from './cards.ts';
 import { TransitionError } from './outcomes.ts';
 import type { PaymentRefusal } from './outcomes.ts';
-import { newId } from './store.ts';
-import type { ProviderContext, StripeAccount } from './store.ts';
+import { newId } from './ids.ts';
+import type { StripeAccount } from './store.ts';
+import type { ProviderContext } from './context.ts';
 import {
   AUTOMATIC,
   copy,

@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import type { Interval, IntervalUnit } from './billing-cycle.ts';
 import { describeInterval } from './billing-cycle.ts';
 import { formatMoney } from './money.ts';
-import { newId } from './store.ts';
+import { newId } from './ids.ts';
 
 /** The version the installed SDK sends; events say they were rendered for it. */
 export const STRIPE_API_VERSION = '2026-10-28.endive';

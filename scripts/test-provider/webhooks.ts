@@ -1,43 +1,8 @@
 // Webhooks: signing as each provider signs, delivering to the account's URL with retries, or
 // keeping signed deliveries in an outbox for tests that cannot listen on a port (workerd).
 import { createHmac } from 'node:crypto';
+import type { Delivery, DeliveryAttempt, DrainedDelivery, OutgoingEvent } from './deliveries.ts';
 import type { Account } from './store.ts';
-
-/** One event, serialised once: every delivery and retry sends these exact bytes. */
-export interface OutgoingEvent {
-  id: string;
-  type: string;
-  body: string;
-}
-
-export interface DeliveryAttempt {
-  /** Unix milliseconds when the attempt started. */
-  at: number;
-  status: number | undefined;
-  error: string | undefined;
-  durationMs: number;
-}
-
-export type DeliveryState = 'outbox' | 'drained' | 'sending' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
-
-export interface Delivery {
-  eventId: string;
-  type: string;
-  body: string;
-  /** Undefined while the delivery waits in the outbox. */
-  url: string | undefined;
-  attempts: DeliveryAttempt[];
-  state: DeliveryState;
-}
-
-/** A delivery handed to a test by POST /_control/outbox/drain, ready to POST to the Worker. */
-export interface DrainedDelivery {
-  provider: Account['provider'];
-  eventId: string;
-  type: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 const MAX_ATTEMPTS = 8;
 export const MAX_RETRY_DELAY_MS = 60_000;
