@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { COOKIES, LOCKED_PART_CLASS, PAGES } from '../../src/paywall/contract.ts';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settings } from '../../src/paywall/settings.ts';
 import { app } from '../index.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword, ITERATIONS_PER_ROUND, ROUNDS } from './password.ts';
 import { storyWith } from '../../test/edge/publication.ts';
 import { plansFile } from '../../src/paywall/plans.ts';
 import { BLOCK_SECONDS, POLICIES } from './throttle.ts';
@@ -135,6 +135,35 @@ describe('refused logins write nothing and set no cookie', () => {
     const message = (html: string) => html.match(/data-login-error(?:="")?>([^<]*)</)?.[1];
     expect(message(wrong)).toBeTruthy();
     expect(message(wrong)).toBe(message(unknown));
+  });
+});
+
+describe('a wrong password takes the same work whether or not the email has an account', () => {
+  /** The PBKDF2 derivations one refused log-in runs: how many, and their iterations in all. */
+  async function workOf(fields: Partial<Record<'email' | 'password', string>>) {
+    const deriveBits = vi.spyOn(crypto.subtle, 'deriveBits');
+    try {
+      expect((await logIn(fields)).status).toBe(401);
+      const iterations = deriveBits.mock.calls.map(([algorithm]) => (algorithm as Pbkdf2Params).iterations);
+      return { derivations: iterations.length, iterations: iterations.reduce((sum, each) => sum + each, 0) };
+    } finally {
+      deriveBits.mockRestore();
+    }
+  }
+
+  it('for an unknown email, an account without a password, and one whose hash is older and cheaper', async () => {
+    const withoutPassword = 'no-password-yet@example.com';
+    const cheaper = 'older-hash@example.com';
+    const older = (await hashPassword(password)).replace(`$${ROUNDS}x`, '$1x');
+    await env.DB.batch([
+      env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, NULL, ?)').bind(crypto.randomUUID(), withoutPassword, now()),
+      env.DB.prepare('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').bind(crypto.randomUUID(), cheaper, older, now()),
+    ]);
+    const wrongPassword = await workOf({ password: 'wrong password' });
+    expect(wrongPassword).toEqual({ derivations: ROUNDS, iterations: ROUNDS * ITERATIONS_PER_ROUND });
+    expect(await workOf({ email: 'nobody-here@example.com', password: 'wrong password' }), 'an unknown email').toEqual(wrongPassword);
+    expect(await workOf({ email: withoutPassword, password: 'wrong password' }), 'an account without a password').toEqual(wrongPassword);
+    expect(await workOf({ email: cheaper, password: 'wrong password' }), 'an account with an older hash').toEqual(wrongPassword);
   });
 });
 

@@ -5,7 +5,7 @@ import { readForm } from '../forms/index.ts';
 import { attribute, builtPage } from '../pages/built.ts';
 import { logInAs } from '../session/issue.ts';
 import { MAX_EMAIL_LENGTH, normalEmail } from './email.ts';
-import { DECOY_HASH, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
 import { safeReturnPath } from './return-path.ts';
 import { findAccount, subscriptionOf, updatePasswordHash } from './store.ts';
 import { countAttempt, forgiveAttempt, throttleKeys } from './throttle.ts';
@@ -82,10 +82,11 @@ export async function logIn(c: Context<AppEnv>): Promise<Response> {
   if (verdict.delayMs) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
 
   const account = await findAccount(db, email);
-  // Unknown emails, and accounts without a password yet, are checked against a decoy so they take
-  // as long as a wrong password and get the same answer.
-  const stored = account?.password_hash ?? DECOY_HASH;
-  if (!account || !(await verifyPassword(password, stored))) return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
+  // Verified before the account is looked at: an unknown email, or an account without a password
+  // yet, costs the same work as a wrong password and gets the same answer.
+  const stored = account?.password_hash ?? null;
+  const matches = await verifyPassword(password, stored);
+  if (!account || !stored || !matches) return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
   await forgiveAttempt(db, keys);
   if (needsRehash(stored)) await updatePasswordHash(db, account.id, await hashPassword(password));
 
