@@ -5,10 +5,10 @@ import { readForm } from '../forms/index.ts';
 import { attribute, builtPage } from '../pages/built.ts';
 import { logInAs } from '../session/issue.ts';
 import { MAX_EMAIL_LENGTH, normalEmail } from './email.ts';
-import { DECOY_HASH, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
 import { safeReturnPath } from './return-path.ts';
 import { findAccount, subscriptionOf, updatePasswordHash } from './store.ts';
-import { countAttempt, forgiveAttempt, throttleKeys } from './throttle.ts';
+import { countAttempt, countFailure, forgiveAttempt, throttleKeys } from './throttle.ts';
 
 const MESSAGES = {
   empty: 'Enter your email address and your password.',
@@ -74,7 +74,7 @@ export async function logIn(c: Context<AppEnv>): Promise<Response> {
     const response = await loginPage(c, {
       ...view,
       status: 429,
-      error: `Too many failed attempts. For your security, logging in is paused; try again in ${minutes(verdict.retryAfter)}.`,
+      error: `Too many failed attempts from here. For your security, logging in with a password is paused; try again in ${minutes(verdict.retryAfter)}, or ask for a link by email.`,
     });
     response.headers.set('Retry-After', String(verdict.retryAfter));
     return response;
@@ -82,10 +82,14 @@ export async function logIn(c: Context<AppEnv>): Promise<Response> {
   if (verdict.delayMs) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
 
   const account = await findAccount(db, email);
-  // Unknown emails, and accounts without a password yet, are checked against a decoy so they take
-  // as long as a wrong password and get the same answer.
-  const stored = account?.password_hash ?? DECOY_HASH;
-  if (!account || !(await verifyPassword(password, stored))) return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
+  // Verified even with no account or no password to verify against, so that an unknown email, or
+  // an account without a password yet, costs the same work as a wrong password; same answer too.
+  const stored = account?.password_hash ?? null;
+  const matches = await verifyPassword(password, stored);
+  if (!account || !stored || !matches) {
+    await countFailure(db, keys, now);
+    return loginPage(c, { ...view, status: 401, error: MESSAGES.wrong });
+  }
   await forgiveAttempt(db, keys);
   if (needsRehash(stored)) await updatePasswordHash(db, account.id, await hashPassword(password));
 

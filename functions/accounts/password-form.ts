@@ -7,7 +7,7 @@ import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword 
 import { unconfirmed } from './confirmation.ts';
 import { safeReturnPath } from './return-path.ts';
 import { findSession, updatePasswordHash } from './store.ts';
-import { countAttempt, forgiveAttempt, throttleKeys } from './throttle.ts';
+import { countAttempt, countFailure, forgiveAttempt, throttleKeys } from './throttle.ts';
 
 function refused(status: 400 | 401 | 429, message: string): Response {
   return safePage(status, message, { detail: `Nothing was changed. <a href="${escapeHtml(PAGES.account)}">Back to your account</a>.` });
@@ -37,7 +37,10 @@ export async function savePassword(c: Context<AppEnv>): Promise<Response> {
     const verdict = await countAttempt(db, keys, now);
     if (verdict.blocked) return refused(429, 'Too many wrong passwords. For your security, changing it is paused for a while.');
     const stored = await db.prepare('SELECT password_hash FROM accounts WHERE id = ?').bind(record.account_id).first<string>('password_hash');
-    if (!stored || !(await verifyPassword(form['current'] ?? '', stored))) return refused(401, 'Your current password is not right.');
+    if (!(await verifyPassword(form['current'] ?? '', stored))) {
+      await countFailure(db, keys, now);
+      return refused(401, 'Your current password is not right.');
+    }
     await forgiveAttempt(db, keys);
     await db.batch([
       db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').bind(await hashPassword(password), record.account_id),

@@ -9,7 +9,8 @@
  * an attacker still pays 600,000 HMAC computations per guess, in sequence.
  *
  * The stored form records the scheme and its cost, so the cost can be raised later: hashes made
- * with a lower cost keep verifying, and `needsRehash` says when to store a new one.
+ * with a lower cost keep verifying (at today's cost, see verifyPassword), and `needsRehash` says
+ * when to store a new one.
  *   pbkdf2-sha256$<rounds>x<iterations>$<salt, base64url>$<digest, base64url>
  */
 
@@ -81,10 +82,31 @@ function parse(stored: string): StoredHash | undefined {
   return { rounds, iterations, salt: fromBase64Url(match[3]!), digest: fromBase64Url(match[4]!) };
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const hash = parse(stored);
-  if (!hash) return false;
-  return equalInConstantTime(await derive(password, hash.salt, hash.rounds, hash.iterations), hash.digest);
+/**
+ * A hash of no password, verified against when there is no usable hash (an unknown email, an
+ * account without a password), so that refusing those takes the same work as a wrong password.
+ */
+const DECOY: StoredHash = {
+  rounds: ROUNDS,
+  iterations: ITERATIONS_PER_ROUND,
+  salt: new Uint8Array(SALT_BYTES),
+  digest: new Uint8Array(DIGEST_BITS / 8),
+};
+
+/**
+ * Whether the password matches the stored hash; false for no hash (null) or one that cannot be
+ * read. Every call does at least today's work (ROUNDS x ITERATIONS_PER_ROUND), whatever it
+ * verifies against, so the time a refusal takes does not tell which emails have accounts.
+ */
+export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+  const hash = stored === null ? undefined : parse(stored);
+  const against = hash ?? DECOY;
+  const derived = await derive(password, against.salt, against.rounds, against.iterations);
+  // An older hash made with less work is topped up to today's, in rounds like today's.
+  for (let left = ROUNDS * ITERATIONS_PER_ROUND - against.rounds * against.iterations; left > 0; left -= ITERATIONS_PER_ROUND) {
+    await derive(password, against.salt, 1, Math.min(left, ITERATIONS_PER_ROUND));
+  }
+  return hash !== undefined && equalInConstantTime(derived, hash.digest);
 }
 
 /** True when a stored hash was made with less work than hashPassword does today. */
@@ -92,9 +114,3 @@ export function needsRehash(stored: string): boolean {
   const hash = parse(stored);
   return !hash || hash.rounds * hash.iterations < ROUNDS * ITERATIONS_PER_ROUND;
 }
-
-/**
- * A hash of no real password, verified against when the email is unknown so that a wrong email
- * takes as long to refuse as a wrong password.
- */
-export const DECOY_HASH = `${SCHEME}$${ROUNDS}x${ITERATIONS_PER_ROUND}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;

@@ -11,7 +11,7 @@ import { uniqueEmail } from '../../test/edge/payments.ts';
 import { meterHolding } from '../../test/meter.ts';
 import { storiesWith, storyWith } from '../../test/edge/publication.ts';
 import { addAccount, bindingsWith, Outbox, Reader, wallReasonIn } from '../../test/edge/readers.ts';
-import { POLICIES } from '../accounts/throttle.ts';
+import { linkThrottleKeys, POLICIES, WINDOW_SECONDS } from '../accounts/throttle.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { hashToken } from '../tokens/index.ts';
@@ -40,6 +40,15 @@ beforeAll(async () => {
   premium = await storyWith('premium');
   if (metered.length < 2) throw new Error('These tests need two published metered stories in content/stories/');
 });
+
+/** A form posted by `reader` from the client address 198.51.100.<client>. */
+function postFrom(reader: Reader, client: number, path: string, fields: Record<string, string>) {
+  return reader.request(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, 'CF-Connecting-IP': `198.51.100.${client}` },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
 
 function setup(changes: Partial<Env> = {}) {
   const outbox = new Outbox();
@@ -160,12 +169,7 @@ describe('asking for a log-in link', () => {
   it(`refuses more than ${POLICIES.linkEmail.blockAfter} links to one address with 429, whatever the client`, async () => {
     const { outbox, reader } = setup();
     const email = uniqueEmail('flood');
-    const ask = (client: number) =>
-      reader.request(PAGES.emailLink, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, 'CF-Connecting-IP': `198.51.100.${client}` },
-        body: new URLSearchParams({ email, return: PAGES.account }).toString(),
-      });
+    const ask = (client: number) => postFrom(reader, client, PAGES.emailLink, { email, return: PAGES.account });
     for (let attempt = 0; attempt < POLICIES.linkEmail.blockAfter; attempt++) expect((await ask(attempt)).status).toBe(200);
     const refused = await ask(200);
     expect(refused.status).toBe(429);
@@ -176,15 +180,31 @@ describe('asking for a log-in link', () => {
 
   it(`refuses more than ${POLICIES.linkClient.blockAfter} links from one client with 429`, async () => {
     const { outbox, reader } = setup();
-    const ask = () =>
-      reader.request(PAGES.emailLink, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, 'CF-Connecting-IP': '203.0.113.77' },
-        body: new URLSearchParams({ email: uniqueEmail('client'), return: PAGES.account }).toString(),
-      });
+    const ask = () => postFrom(reader, 77, PAGES.emailLink, { email: uniqueEmail('client'), return: PAGES.account });
     for (let attempt = 0; attempt < POLICIES.linkClient.blockAfter; attempt++) expect((await ask()).status).toBe(200);
     expect((await ask()).status).toBe(429);
     expect(outbox.sent).toHaveLength(POLICIES.linkClient.blockAfter);
+  });
+
+  it('refuses links to one address for no longer than what is left of its window, then sends again', async () => {
+    const { outbox, reader } = setup();
+    const email = uniqueEmail('window');
+    const ask = () => reader.post(PAGES.emailLink, { email, return: PAGES.account });
+    for (let attempt = 0; attempt < POLICIES.linkEmail.blockAfter; attempt++) expect((await ask()).status).toBe(200);
+    const key = linkThrottleKeys(email, undefined)[0]!.key;
+    const age = (seconds: number) =>
+      env.DB.prepare('UPDATE login_failures SET first_failure_at = first_failure_at - ?1, blocked_until = MAX(blocked_until - ?1, 0) WHERE key = ?2').bind(seconds, key).run();
+    // As if the first of those links had been asked for ten minutes ago.
+    const elapsed = 10 * 60;
+    await age(elapsed);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('Retry-After'))).toBeLessThanOrEqual(WINDOW_SECONDS - elapsed);
+
+    await age(WINDOW_SECONDS - elapsed);
+    expect((await ask()).status).toBe(200);
+    expect(outbox.sent).toHaveLength(POLICIES.linkEmail.blockAfter + 1);
   });
 
   it('retries a failing email service, and sends', async () => {
@@ -261,6 +281,28 @@ describe('opening a log-in link', () => {
     const used = await replay.post(PAGES.loginLink, {});
     expect(used.status).toBe(410);
     expect(replay.jar.has(COOKIES.session)).toBe(false);
+  });
+
+  it('logs the owner in with a link already sent, whatever links and wrong passwords others ask for', async () => {
+    const { outbox, bindings, reader } = setup();
+    const email = uniqueEmail('flooded');
+    await addAccount(email, { password: 'the owner’s own password' });
+    expect((await reader.post(PAGES.emailLink, { email, return: PAGES.account })).status).toBe(200);
+    const sent = outbox.linkTo(email);
+
+    const others = new Reader(bindings);
+    const links = [];
+    for (let client = 0; client <= POLICIES.linkEmail.blockAfter; client++) links.push((await postFrom(others, client, PAGES.emailLink, { email, return: PAGES.account })).status);
+    expect(links.at(-1), 'asking for more links is refused for now').toBe(429);
+    await Promise.all(Array.from({ length: POLICIES.client.blockAfter }, (_, client) => postFrom(others, client, PAGES.login, { email, password: 'a guess', return: PAGES.account })));
+
+    expect((await reader.get(sent)).status).toBe(303);
+    expect((await reader.get(PAGES.loginLink)).status).toBe(200);
+    expect((await reader.post(PAGES.loginLink, {})).status).toBe(303);
+    expect(reader.jar.has(COOKIES.session)).toBe(true);
+    const newest = new Reader(bindings);
+    await newest.get(outbox.linkTo(email));
+    expect((await newest.post(PAGES.loginLink, {})).status, 'the newest link, sent at others’ request, works too').toBe(303);
   });
 
   it(`logs nobody in after ${LOGIN_LINK_MINUTES} minutes`, async () => {

@@ -2,7 +2,7 @@ import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../index.ts';
-import { BLOCK_SECONDS, WINDOW_SECONDS } from '../accounts/throttle.ts';
+import { WINDOW_SECONDS } from '../accounts/throttle.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { monthOf } from '../meter/index.ts';
 
@@ -23,7 +23,7 @@ describe('the hourly clean-up', () => {
       // Recent failures that still count.
       env.DB.prepare('INSERT INTO login_failures (key, failures, first_failure_at, blocked_until) VALUES (?, 3, ?, 0)').bind('client:counting', t - 60),
       // Old failures whose block is still running.
-      env.DB.prepare('INSERT INTO login_failures (key, failures, first_failure_at, blocked_until) VALUES (?, 9, ?, ?)').bind('account:blocked', t - WINDOW_SECONDS - 1, t + BLOCK_SECONDS),
+      env.DB.prepare('INSERT INTO login_failures (key, failures, first_failure_at, blocked_until) VALUES (?, 9, ?, ?)').bind('client:blocked', t - WINDOW_SECONDS - 1, t + 60),
     ]);
 
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '17 * * * *' }), env);
@@ -31,7 +31,7 @@ describe('the hourly clean-up', () => {
     const sessions = await env.DB.prepare('SELECT id FROM sessions ORDER BY id').all<{ id: string }>();
     expect(sessions.results.map((row) => row.id)).toEqual(['live']);
     const counters = await env.DB.prepare('SELECT key FROM login_failures ORDER BY key').all<{ key: string }>();
-    expect(counters.results.map((row) => row.key)).toEqual(['account:blocked', 'client:counting']);
+    expect(counters.results.map((row) => row.key)).toEqual(['client:blocked', 'client:counting']);
   });
 
   it('deletes log-in links past their time and account meters of past months, and keeps the live ones', async () => {
