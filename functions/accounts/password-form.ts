@@ -15,7 +15,8 @@ function refused(status: 400 | 401 | 429, message: string): Response {
 
 /**
  * Sets a password on an account that has none (one made by a log-in link, or by a purchase once
- * its email is proven), or changes it given the current one. Changing it ends the account's other sessions, as a reader expects after a leak.
+ * its email is proven), or changes it given the current one. Changing it ends the account's
+ * other sessions, as a reader expects after a leak.
  */
 export async function savePassword(c: Context<AppEnv>): Promise<Response> {
   const sessionId = c.get('session')?.id;
