@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { COOKIES, PAGES } from '../../src/paywall/contract.ts';
 import { chargeOf, plansFile, type Plan } from '../../src/paywall/plans.ts';
 import { PAYMENT_PROVIDERS, settings, type PaymentProviderName } from '../../src/paywall/settings.ts';
@@ -228,6 +228,80 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       await p.control('faults', undefined, 'DELETE');
       for (const delivery of deliveries) expect((await p.post(delivery)).status).toBe(200);
       expect((await ledgerOf(email))?.status).toBe('active');
+    });
+    /** Validly signed events that can never apply: what they name does not exist, or could not. */
+    function unusableEvents(): { what: string; body: object; asksProvider: boolean }[] {
+      if (name === 'stripe') {
+        const event = (type: string, data?: object) => ({
+          id: `evt_unusable_${crypto.randomUUID().slice(0, 8)}`,
+          object: 'event',
+          type,
+          api_version: '2026-10-28.endive',
+          created: now(),
+          livemode: false,
+          ...(data ? { data } : {}),
+        });
+        return [
+          { what: 'an unknown subscription', body: event('customer.subscription.updated', { object: { id: 'sub_NoSuchSubscription', object: 'subscription' } }), asksProvider: true },
+          { what: 'an unknown checkout', body: event('checkout.session.completed', { object: { id: 'cs_test_NoSuchCheckout', object: 'checkout.session' } }), asksProvider: true },
+          { what: 'data.object: null', body: event('customer.subscription.updated', { object: null }), asksProvider: false },
+          { what: 'no data', body: event('invoice.paid'), asksProvider: false },
+          { what: 'an id that is a path', body: event('customer.subscription.deleted', { object: { id: '../plans', object: 'subscription' } }), asksProvider: false },
+        ];
+      }
+      const event = (type: string, payload?: object) => ({
+        entity: 'event',
+        account_id: 'acc_test',
+        event: type,
+        contains: payload ? Object.keys(payload) : [],
+        ...(payload ? { payload } : {}),
+        created_at: now(),
+      });
+      return [
+        { what: 'an unknown subscription', body: event('subscription.activated', { subscription: { entity: { id: 'sub_NoSuchSubscr1' } } }), asksProvider: true },
+        { what: 'entity: null', body: event('subscription.charged', { subscription: { entity: null } }), asksProvider: false },
+        { what: 'no payload', body: event('subscription.cancelled'), asksProvider: false },
+        { what: 'an id that is a path', body: event('subscription.halted', { subscription: { entity: { id: '../plans' } } }), asksProvider: false },
+      ];
+    }
+
+    it('that can never apply are acknowledged with a log line naming them, noted, and not retried', async () => {
+      const p = await open();
+      const warn = vi.spyOn(console, 'warn');
+      try {
+        for (const { what, body, asksProvider } of unusableEvents()) {
+          const delivery = await p.signed(JSON.stringify(body), `evt_${crypto.randomUUID().slice(0, 8)}`);
+          // Every call to the provider fails meanwhile, so a 2xx proves none was made.
+          if (!asksProvider) await p.control('faults', { status: 503, count: 50 });
+          const response = await p.post(delivery);
+          if (!asksProvider) await p.control('faults', undefined, 'DELETE');
+          expect(response.status, what).toBe(200);
+          const answer = await response.json<{ outcome: string; received: string }>();
+          expect(answer.outcome, what).toBe('cannot apply');
+          expect(
+            warn.mock.calls.some(([line]) => String(line).includes(answer.received)),
+            `${what}: a log line names the event`,
+          ).toBe(true);
+          expect(await (await p.post(delivery)).json(), what).toMatchObject({ outcome: 'already applied' });
+        }
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('whose signed body is not an event at all get 400 and change nothing', async () => {
+      const p = await open();
+      const events = () => env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events').first<number>('n');
+      const before = await events();
+      const bodies =
+        name === 'stripe'
+          ? [{ object: 'event', type: 'customer.subscription.updated', created: now(), data: { object: { id: 'sub_NoEventId' } } }, null, [1, 2]]
+          : [null, [1, 2]];
+      for (const body of bodies) {
+        const response = await p.post(await p.signed(JSON.stringify(body), 'evt_not_an_event'));
+        expect(response.status, JSON.stringify(body)).toBe(400);
+      }
+      expect(await events()).toBe(before);
     });
   });
 
