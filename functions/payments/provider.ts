@@ -104,7 +104,10 @@ export interface Refund {
 }
 
 export interface WebhookEvent {
-  /** Recorded once the event is applied, so a replay is a no-op. */
+  /**
+   * Recorded once the event is applied, so a replay is a no-op. Read from the signed body, so a
+   * replay cannot come under another id.
+   */
   id: string;
   type: string;
   /** The checkout it completes, for events that complete one. */

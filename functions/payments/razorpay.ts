@@ -289,23 +289,31 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
       const secret = env.RAZORPAY_WEBHOOK_SECRET?.trim();
       if (!secret) throw new PaymentsConfigError('RAZORPAY_WEBHOOK_SECRET is not set; see .dev.vars.example');
       const signature = headers.get('X-Razorpay-Signature');
-      const id = headers.get('X-Razorpay-Event-Id');
       if (!signature || !(await razorpaySignatureMatches(body, signature, secret))) {
         throw new WebhookSignatureError('The Razorpay signature is missing or does not match the body');
       }
-      // Razorpay signs no timestamp: a replay is caught by this id, which every retry repeats.
-      if (!id || id.length > 128) throw new WebhookSignatureError('The request has no X-Razorpay-Event-Id header');
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
       } catch {
         throw new WebhookSignatureError('The signed body is not JSON');
       }
-      const { event: type, payload } = (parsed ?? {}) as { event?: unknown; payload?: unknown };
-      if (typeof type !== 'string') throw new WebhookSignatureError('The signed body is not a Razorpay event: it names no event');
+      const { event: type, payload, created_at: createdAt } = (parsed ?? {}) as { event?: unknown; payload?: unknown; created_at?: unknown };
+      if (typeof type !== 'string' || !Number.isSafeInteger(createdAt)) {
+        throw new WebhookSignatureError('The signed body is not a Razorpay event: it has no event or created_at');
+      }
+      const entities = (payload && typeof payload === 'object' ? payload : {}) as Record<string, { entity?: { id?: unknown } | null } | null>;
+      const entityId = (name: string) => {
+        const id = entities[name]?.entity?.id;
+        return typeof id === 'string' ? id : undefined;
+      };
+      // Razorpay signs neither a timestamp nor its X-Razorpay-Event-Id header, so a replayed body
+      // could come under a new id: an event is known by what its signed body says instead. Two
+      // deliveries that say the same thing would read the same state from Razorpay anyway.
+      const id = [type, ...Object.keys(entities).sort().flatMap((name) => entityId(name) ?? []), createdAt].join(' ');
       if (!type.startsWith('subscription.')) return { id, type };
-      const subscriptionId = (payload as { subscription?: { entity?: { id?: unknown } | null } | null } | null | undefined)?.subscription?.entity?.id;
-      if (typeof subscriptionId !== 'string') return { id, type, unusable: 'its payload has no subscription entity with an id' };
+      const subscriptionId = entityId('subscription');
+      if (!subscriptionId) return { id, type, unusable: 'its payload has no subscription entity with an id' };
       // A Razorpay subscription is its own checkout: its events may complete the purchase.
       return { id, type, subscriptionId, checkoutId: subscriptionId };
     },
