@@ -9,6 +9,8 @@ import { hashPassword } from '../accounts/password.ts';
 import worker, { app } from '../index.ts';
 import { createScheduledController } from 'cloudflare:test';
 import { ORIGIN } from '../../test/edge/client.ts';
+import { applySubscription } from './ledger.ts';
+import { paymentProvider } from './providers.ts';
 
 // The paid journeys inside workerd, against the local test-mode provider, once for each provider.
 // Stories and plans come from the build and content/, so they hold for any publication.
@@ -432,6 +434,26 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       // The cancellation's own webhooks change nothing on the account.
       await p.deliverAll();
       expect((await ledgerOf(email))?.provider_subscription_id).toBe(ledger?.provider_subscription_id);
+    });
+
+    it('keep the refunded amount on the account page when two events for the second are applied at once', async () => {
+      const p = await open();
+      const browser = p.browser();
+      const email = uniqueEmail('two-tabs-race');
+      const first = await p.startCheckout(browser, plan, premium);
+      const second = await p.startCheckout(browser, otherPlan, premium);
+      await p.pay(first, email);
+      await p.deliverAll();
+      const secondPaid = await p.pay(second, email);
+      const provider = paymentProvider(p.bindings);
+      // One request reads the second subscription while it is still live ...
+      const readBeforeTheRefund = await provider.readSubscription(secondPaid.subscription!.id);
+      // ... while another event for it cancels and refunds it ...
+      await p.deliverAll();
+      expect((await ledgerOf(email))?.notice).toMatch(/cancelled the second one and refunded/);
+      // ... and the first request goes on with what it read.
+      await applySubscription(env.DB, { provider, subscription: readBeforeTheRefund, now: now() });
+      expect((await ledgerOf(email))?.notice).toMatch(/cancelled the second one and refunded/);
     });
 
     it('send a subscriber who starts another checkout to the account page', async () => {

@@ -23,7 +23,11 @@ export interface PaymentProvider {
   billingPage(customerId: string, returnUrl: string): Promise<string | undefined>;
   /** Asks the provider to end the subscription when its period ends, or not to. */
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void>;
-  /** Ends a subscription at once and refunds its payments: for a second subscription bought by mistake. */
+  /**
+   * Ends a subscription at once and refunds its payments: for a second subscription bought by
+   * mistake. Returns what was refunded; 0 when an earlier call had refunded everything already
+   * (Stripe's idempotent refunds report the earlier refund instead).
+   */
   cancelAndRefund(subscriptionId: string): Promise<Refund>;
   /**
    * Verifies a webhook's signature over its raw body and reads what it is about. Throws
