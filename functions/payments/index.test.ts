@@ -9,6 +9,7 @@ import { hashPassword } from '../accounts/password.ts';
 import worker, { app } from '../index.ts';
 import { createScheduledController } from 'cloudflare:test';
 import { ORIGIN } from '../../test/edge/client.ts';
+import { CANCEL_NOTICE_SECONDS } from './cancellations.ts';
 import { applySubscription } from './ledger.ts';
 import { paymentProvider } from './providers.ts';
 
@@ -535,6 +536,20 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       await p.deliverAll();
       expect((await ledgerOf(email))?.status).toBe('ended');
     });
+    if (name === 'razorpay') {
+      it('cancelled within the notice before a renewal is passed on at once, so the renewal does not charge', async () => {
+        const { p, browser, email, subscription } = await subscriber('cancel-late');
+        await env.DB.prepare('UPDATE subscriptions SET current_period_end = ? WHERE provider_subscription_id = ?')
+          .bind(now() + CANCEL_NOTICE_SECONDS / 2, subscription)
+          .run();
+        expect((await browser.post('/account/cancel/', {})).status).toBe(303);
+        expect((await ledgerOf(email))?.cancel_sent_at).not.toBeNull();
+        expect(await browser.accountText()).not.toContain('Keep my subscription');
+        await p.control(`subscriptions/${subscription}/renew`);
+        await p.deliverAll();
+        expect((await ledgerOf(email))?.status).toBe('ended');
+      });
+    }
   });
 
   describe('when the provider fails', () => {
