@@ -370,6 +370,19 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       expect(browser.jar.has(COOKIES.session)).toBe(false);
     });
 
+    it('says it cannot match a checkout the provider does not have, rather than "try again" forever', async () => {
+      const p = await open();
+      const browser = p.browser();
+      const checkoutId = await p.startCheckout(browser, plan, premium);
+      // The site's keys changed since (another account at the provider): that checkout is not there.
+      const rekeyed = await open();
+      const after = rekeyed.browser();
+      for (const [cookie, value] of browser.jar) after.jar.set(cookie, value);
+      const back = await rekeyed.returnFrom(after, checkoutId);
+      expect(back.status).toBe(400);
+      expect(await back.text()).toContain('We could not match this payment');
+    });
+
     it('never sends the reader to another site, whatever return path the form carried', async () => {
       const p = await open();
       const browser = p.browser();
