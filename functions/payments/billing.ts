@@ -4,6 +4,7 @@ import { actionsFor } from '../accounts/account-page.ts';
 import { findSession, type SessionRecord } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
 import { safePage } from '../pages/index.ts';
+import { sendDueCancellations } from './cancellations.ts';
 import { paymentProvider } from './providers.ts';
 import { syncSubscription } from './sync.ts';
 
@@ -36,7 +37,8 @@ export async function openBilling(c: Context<AppEnv>): Promise<Response> {
 /**
  * Cancels at the end of the period, or takes that back. A provider that can take it back (Stripe)
  * is told at once; for one that cannot (Razorpay) the wish is kept here and passed on shortly
- * before the renewal (cancellations.ts), so it can be undone until then.
+ * before the renewal (cancellations.ts), so it can be undone until then. A cancellation asked for
+ * that close to the renewal is passed on at once.
  */
 export async function changeCancellation(c: Context<AppEnv>, cancel: boolean): Promise<Response> {
   const record = await subscriberFor(c, cancel ? 'cancel' : 'resume');
@@ -50,6 +52,8 @@ export async function changeCancellation(c: Context<AppEnv>, cancel: boolean): P
     await c.env.DB.prepare('UPDATE subscriptions SET cancel_at_period_end = ? WHERE account_id = ? AND provider_subscription_id = ? AND cancel_sent_at IS NULL')
       .bind(cancel ? 1 : 0, record.account_id, subscription)
       .run();
+    // The hourly job may not run again before a renewal this near, and Razorpay would charge.
+    if (cancel) await sendDueCancellations(c.env, Math.floor(Date.now() / 1000), record.account_id);
   }
   return c.redirect(PAGES.account, 303);
 }

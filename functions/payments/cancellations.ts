@@ -14,15 +14,18 @@ interface Due {
   provider_subscription_id: string;
 }
 
-/** Passes on every cancellation whose renewal is near. Returns how many were sent. */
-export async function sendDueCancellations(env: Env, now: number): Promise<number> {
+/**
+ * Passes on every cancellation whose renewal is near, or only one account's (when its subscriber
+ * has just cancelled). Returns how many were sent.
+ */
+export async function sendDueCancellations(env: Env, now: number, accountId?: string): Promise<number> {
   if (settings.payments.provider !== 'razorpay') return 0;
   const { results } = await env.DB.prepare(
     `SELECT account_id, provider_subscription_id FROM subscriptions
       WHERE provider = 'razorpay' AND cancel_at_period_end = 1 AND cancel_sent_at IS NULL
-        AND status != 'ended' AND current_period_end - ? <= ?`,
+        AND status != 'ended' AND current_period_end - ?1 <= ?2 AND (?3 IS NULL OR account_id = ?3)`,
   )
-    .bind(now, CANCEL_NOTICE_SECONDS)
+    .bind(now, CANCEL_NOTICE_SECONDS, accountId ?? null)
     .all<Due>();
   const provider = paymentProvider(env);
   let sent = 0;

@@ -11,7 +11,7 @@ import { safePage, type SafeStatus } from '../pages/index.ts';
 import { logInAs, refreshSession } from '../session/issue.ts';
 import { bindCheckout, boundCheckouts } from './binding.ts';
 import { applySubscription, checkoutOutcome, recordCheckoutStart } from './ledger.ts';
-import { PaymentsConfigError, ProviderUnavailableError } from './provider.ts';
+import { PaymentsConfigError, ProviderNotFoundError, ProviderUnavailableError } from './provider.ts';
 import { paymentProvider } from './providers.ts';
 
 interface ReturnView {
@@ -99,7 +99,8 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
       ...(record ? { account: { id: record.account_id, email: record.email, ...(customerId ? { customerId } : {}) } } : {}),
     });
   } catch (error) {
-    if (!(error instanceof ProviderUnavailableError || error instanceof PaymentsConfigError)) throw error;
+    // Not found: a customer of this account that the provider no longer has.
+    if (!(error instanceof ProviderUnavailableError || error instanceof PaymentsConfigError || error instanceof ProviderNotFoundError)) throw error;
     console.error(`payments: could not start a checkout for ${plan.id}:`, error);
     return checkoutPage(c, { states: ['unavailable'], status: 503, plan, returnTo, retryAfter: 30 });
   }
@@ -136,6 +137,8 @@ export async function checkoutReturn(c: Context<AppEnv>): Promise<Response> {
     const subscription = await provider.readSubscription(checkout.subscriptionId);
     applied = await applySubscription(c.env.DB, { provider, subscription, checkout, now });
   } catch (error) {
+    // Bound to this browser but unknown to the provider (as after a change of keys): no retry finds it.
+    if (error instanceof ProviderNotFoundError) return checkoutPage(c, { states: ['unmatched'], status: 400 });
     if (!(error instanceof ProviderUnavailableError)) throw error;
     console.error(`payments: could not confirm checkout ${id}:`, error);
     return checkoutPage(c, { states: ['unconfirmed'], status: 503, continueTo: here, retryAfter: 10 });

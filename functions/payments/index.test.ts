@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { COOKIES, PAGES } from '../../src/paywall/contract.ts';
 import { chargeOf, plansFile, type Plan } from '../../src/paywall/plans.ts';
 import { PAYMENT_PROVIDERS, settings, type PaymentProviderName } from '../../src/paywall/settings.ts';
@@ -10,6 +10,9 @@ import { hashPassword } from '../accounts/password.ts';
 import worker, { app } from '../index.ts';
 import { createScheduledController } from 'cloudflare:test';
 import { ORIGIN } from '../../test/edge/client.ts';
+import { CANCEL_NOTICE_SECONDS } from './cancellations.ts';
+import { applySubscription } from './ledger.ts';
+import { paymentProvider } from './providers.ts';
 
 // The paid journeys inside workerd, against the local test-mode provider, once for each provider.
 // Stories and plans come from the build and content/, so they hold for any publication.
@@ -136,12 +139,17 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       await p.pay(checkoutId, email);
       const deliveries = await p.drain();
       // Newest first, then all again: a replay, and an event about a state already gone.
-      for (const delivery of [...deliveries].reverse()) expect((await p.post(delivery)).status).toBe(200);
+      const received: string[] = [];
+      for (const delivery of [...deliveries].reverse()) {
+        const response = await p.post(delivery);
+        expect(response.status).toBe(200);
+        received.push((await response.json<{ received: string }>()).received);
+      }
       const replays = await Promise.all(deliveries.map(async (delivery) => (await p.post(delivery)).json<{ outcome: string }>()));
       expect(replays.every((replay) => replay.outcome === 'already applied')).toBe(true);
 
       const applied = await env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events WHERE provider = ? AND id IN (SELECT value FROM json_each(?))')
-        .bind(name, JSON.stringify(deliveries.map((delivery) => delivery.eventId)))
+        .bind(name, JSON.stringify(received))
         .first<number>('n');
       expect(applied).toBe(deliveries.length);
       expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM accounts WHERE email = ?').bind(email).first<number>('n')).toBe(1);
@@ -165,12 +173,14 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
         { ...first!, headers: { ...first!.headers, [signature]: name === 'stripe' ? 't=1,v1=00' : 'ab'.repeat(32) } },
         { ...first!, body: 'not json at all' },
       ];
+      const events = () => env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events').first<number>('n');
+      const before = await events();
       for (const forged of forgeries) {
         const response = await p.post(forged);
         expect(response.status).toBe(400);
         expect(response.headers.get('Set-Cookie')).toBeNull();
       }
-      expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events WHERE id = ?').bind(first!.eventId).first<number>('n')).toBe(0);
+      expect(await events()).toBe(before);
       expect(await ledgerOf(email)).toBeNull();
     });
 
@@ -198,8 +208,9 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       const delivery = await p.signed(body, eventId);
       const response = await p.post(delivery);
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ outcome: 'ignored' });
-      expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events WHERE id = ?').bind(eventId).first<number>('n')).toBe(1);
+      const answer = await response.json<{ outcome: string; received: string }>();
+      expect(answer.outcome).toBe('ignored');
+      expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events WHERE provider = ? AND id = ?').bind(name, answer.received).first<number>('n')).toBe(1);
       expect(await (await p.post(delivery)).json()).toMatchObject({ outcome: 'already applied' });
     });
 
@@ -232,6 +243,95 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       for (const delivery of deliveries) expect((await p.post(delivery)).status).toBe(200);
       expect((await ledgerOf(email))?.status).toBe('active');
     });
+    /** Validly signed events that can never apply: what they name does not exist, or could not. */
+    function unusableEvents(): { what: string; body: object; asksProvider: boolean }[] {
+      if (name === 'stripe') {
+        const event = (type: string, data?: object) => ({
+          id: `evt_unusable_${crypto.randomUUID().slice(0, 8)}`,
+          object: 'event',
+          type,
+          api_version: '2026-10-28.endive',
+          created: now(),
+          livemode: false,
+          ...(data ? { data } : {}),
+        });
+        return [
+          { what: 'an unknown subscription', body: event('customer.subscription.updated', { object: { id: 'sub_NoSuchSubscription', object: 'subscription' } }), asksProvider: true },
+          { what: 'an unknown checkout', body: event('checkout.session.completed', { object: { id: 'cs_test_NoSuchCheckout', object: 'checkout.session' } }), asksProvider: true },
+          { what: 'data.object: null', body: event('customer.subscription.updated', { object: null }), asksProvider: false },
+          { what: 'no data', body: event('invoice.paid'), asksProvider: false },
+          { what: 'an id that is a path', body: event('customer.subscription.deleted', { object: { id: '../plans', object: 'subscription' } }), asksProvider: false },
+        ];
+      }
+      const event = (type: string, payload?: object) => ({
+        entity: 'event',
+        account_id: 'acc_test',
+        event: type,
+        contains: payload ? Object.keys(payload) : [],
+        ...(payload ? { payload } : {}),
+        created_at: now(),
+      });
+      return [
+        { what: 'an unknown subscription', body: event('subscription.activated', { subscription: { entity: { id: 'sub_NoSuchSubscr1' } } }), asksProvider: true },
+        { what: 'entity: null', body: event('subscription.charged', { subscription: { entity: null } }), asksProvider: false },
+        { what: 'no payload', body: event('subscription.cancelled'), asksProvider: false },
+        { what: 'an id that is a path', body: event('subscription.halted', { subscription: { entity: { id: '../plans' } } }), asksProvider: false },
+      ];
+    }
+
+    it('that can never apply are acknowledged with a log line naming them, noted, and not retried', async () => {
+      const p = await open();
+      const warn = vi.spyOn(console, 'warn');
+      try {
+        for (const { what, body, asksProvider } of unusableEvents()) {
+          const delivery = await p.signed(JSON.stringify(body), `evt_${crypto.randomUUID().slice(0, 8)}`);
+          // Every call to the provider fails meanwhile, so a 2xx proves none was made.
+          if (!asksProvider) await p.control('faults', { status: 503, count: 50 });
+          const response = await p.post(delivery);
+          if (!asksProvider) await p.control('faults', undefined, 'DELETE');
+          expect(response.status, what).toBe(200);
+          const answer = await response.json<{ outcome: string; received: string }>();
+          expect(answer.outcome, what).toBe('cannot apply');
+          expect(
+            warn.mock.calls.some(([line]) => String(line).includes(answer.received)),
+            `${what}: a log line names the event`,
+          ).toBe(true);
+          expect(await (await p.post(delivery)).json(), what).toMatchObject({ outcome: 'already applied' });
+        }
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('whose signed body is not an event at all get 400 and change nothing', async () => {
+      const p = await open();
+      const events = () => env.DB.prepare('SELECT COUNT(*) AS n FROM payment_events').first<number>('n');
+      const before = await events();
+      const bodies =
+        name === 'stripe'
+          ? [{ object: 'event', type: 'customer.subscription.updated', created: now(), data: { object: { id: 'sub_NoEventId' } } }, null, [1, 2]]
+          : [{ entity: 'event', event: 'subscription.activated', payload: { subscription: { entity: { id: 'sub_NoCreatedAt' } } } }, null, [1, 2]];
+      for (const body of bodies) {
+        const response = await p.post(await p.signed(JSON.stringify(body), 'evt_not_an_event'));
+        expect(response.status, JSON.stringify(body)).toBe(400);
+      }
+      expect(await events()).toBe(before);
+    });
+
+    if (name === 'razorpay') {
+      it('replayed under a new X-Razorpay-Event-Id, which the signature does not cover, are applied once', async () => {
+        const p = await open();
+        const browser = p.browser();
+        const checkoutId = await p.startCheckout(browser, plan, premium);
+        await p.pay(checkoutId, uniqueEmail('replayed'));
+        const deliveries = await p.deliverAll();
+        for (const delivery of deliveries) {
+          const replay = await p.post({ ...delivery, headers: { ...delivery.headers, 'X-Razorpay-Event-Id': `evt_${crypto.randomUUID().slice(0, 8)}` } });
+          expect(replay.status).toBe(200);
+          expect(await replay.json(), delivery.type).toMatchObject({ outcome: 'already applied' });
+        }
+      });
+    }
   });
 
   describe('the return page trusts nothing in its URL', () => {
@@ -271,6 +371,19 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       expect(page).toContain(`value="${plan.id}"`);
       expect(page).toContain(`value="${premium}"`);
       expect(browser.jar.has(COOKIES.session)).toBe(false);
+    });
+
+    it('says it cannot match a checkout the provider does not have, rather than "try again" forever', async () => {
+      const p = await open();
+      const browser = p.browser();
+      const checkoutId = await p.startCheckout(browser, plan, premium);
+      // The site's keys changed since (another account at the provider): that checkout is not there.
+      const rekeyed = await open();
+      const after = rekeyed.browser();
+      for (const [cookie, value] of browser.jar) after.jar.set(cookie, value);
+      const back = await rekeyed.returnFrom(after, checkoutId);
+      expect(back.status).toBe(400);
+      expect(await back.text()).toContain('We could not match this payment');
     });
 
     it('never sends the reader to another site, whatever return path the form carried', async () => {
@@ -338,6 +451,26 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       // The cancellation's own webhooks change nothing on the account.
       await p.deliverAll();
       expect((await ledgerOf(email))?.provider_subscription_id).toBe(ledger?.provider_subscription_id);
+    });
+
+    it('keep the refunded amount on the account page when two events for the second are applied at once', async () => {
+      const p = await open();
+      const browser = p.browser();
+      const email = uniqueEmail('two-tabs-race');
+      const first = await p.startCheckout(browser, plan, premium);
+      const second = await p.startCheckout(browser, otherPlan, premium);
+      await p.pay(first, email);
+      await p.deliverAll();
+      const secondPaid = await p.pay(second, email);
+      const provider = paymentProvider(p.bindings);
+      // One request reads the second subscription while it is still live ...
+      const readBeforeTheRefund = await provider.readSubscription(secondPaid.subscription!.id);
+      // ... while another event for it cancels and refunds it ...
+      await p.deliverAll();
+      expect((await ledgerOf(email))?.notice).toMatch(/cancelled the second one and refunded/);
+      // ... and the first request goes on with what it read.
+      await applySubscription(env.DB, { provider, subscription: readBeforeTheRefund, now: now() });
+      expect((await ledgerOf(email))?.notice).toMatch(/cancelled the second one and refunded/);
     });
 
     it('send a subscriber who starts another checkout to the account page', async () => {
@@ -419,6 +552,20 @@ describe.each(PAYMENT_PROVIDERS)('%s', (name: PaymentProviderName) => {
       await p.deliverAll();
       expect((await ledgerOf(email))?.status).toBe('ended');
     });
+    if (name === 'razorpay') {
+      it('cancelled within the notice before a renewal is passed on at once, so the renewal does not charge', async () => {
+        const { p, browser, email, subscription } = await subscriber('cancel-late');
+        await env.DB.prepare('UPDATE subscriptions SET current_period_end = ? WHERE provider_subscription_id = ?')
+          .bind(now() + CANCEL_NOTICE_SECONDS / 2, subscription)
+          .run();
+        expect((await browser.post('/account/cancel/', {})).status).toBe(303);
+        expect((await ledgerOf(email))?.cancel_sent_at).not.toBeNull();
+        expect(await browser.accountText()).not.toContain('Keep my subscription');
+        await p.control(`subscriptions/${subscription}/renew`);
+        await p.deliverAll();
+        expect((await ledgerOf(email))?.status).toBe('ended');
+      });
+    }
   });
 
   describe('when the provider fails', () => {

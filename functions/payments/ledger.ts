@@ -138,7 +138,12 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
     }
     const refund = await provider.cancelAndRefund(sub.id);
     await db.batch([
-      db.prepare('UPDATE subscriptions SET notice = ? WHERE account_id = ?').bind(duplicateNotice(refund, now), accountId),
+      // The request that refunded writes the notice with the amount. Another event for the same
+      // purchase, applied at the same moment, finds nothing left to refund: its notice, without
+      // the amount, goes only where there is none, so it cannot replace the one that has it.
+      db
+        .prepare('UPDATE subscriptions SET notice = ?2 WHERE account_id = ?1 AND (?3 OR notice IS NULL)')
+        .bind(accountId, duplicateNotice(refund, now), refund.amount > 0 ? 1 : 0),
       ...(checkout ? [completedCheckout(db, input, { sql: '?1', value: accountId }, undefined, true)] : []),
       ...(event ? [eventRecord(db, provider.name, event, now)] : []),
     ]);

@@ -13,9 +13,9 @@ export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Starts a hosted checkout for a plan. */
   startCheckout(request: CheckoutRequest): Promise<StartedCheckout>;
-  /** A checkout as the provider sees it now. */
+  /** A checkout as the provider sees it now; ProviderNotFoundError if it has none by that id. */
   readCheckout(id: string): Promise<CheckoutState>;
-  /** A subscription as the provider sees it now. */
+  /** A subscription as the provider sees it now; ProviderNotFoundError if it has none by that id. */
   readSubscription(id: string): Promise<SubscriptionState>;
   /** The email of one of the provider's customers, or null if it has none. */
   customerEmail(customerId: string): Promise<string | null>;
@@ -23,9 +23,16 @@ export interface PaymentProvider {
   billingPage(customerId: string, returnUrl: string): Promise<string | undefined>;
   /** Asks the provider to end the subscription when its period ends, or not to. */
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void>;
-  /** Ends a subscription at once and refunds its payments: for a second subscription bought by mistake. */
+  /**
+   * Ends a subscription at once and refunds its payments: for a second subscription bought by
+   * mistake. Returns what was refunded; 0 when an earlier call had refunded everything already
+   * (Stripe's idempotent refunds report the earlier refund instead).
+   */
   cancelAndRefund(subscriptionId: string): Promise<Refund>;
-  /** Verifies a webhook's signature over its raw body and reads what it is about. */
+  /**
+   * Verifies a webhook's signature over its raw body and reads what it is about. Throws
+   * WebhookSignatureError for a body the provider did not sign or that is not an event at all.
+   */
   verifyWebhook(body: string, headers: Headers, now: Date): Promise<WebhookEvent>;
 }
 
@@ -101,17 +108,46 @@ export interface Refund {
 }
 
 export interface WebhookEvent {
+  /**
+   * Recorded once the event is applied, so a replay is a no-op. Read from the signed body, so a
+   * replay cannot come under another id.
+   */
   id: string;
   type: string;
   /** The checkout it completes, for events that complete one. */
   checkoutId?: string;
   /** The subscription it is about, if any. */
   subscriptionId?: string;
+  /**
+   * Set when the signed body lacks what its type is about (no object, or one without an id): no
+   * retry can apply it, so it is acknowledged and noted instead.
+   */
+  unusable?: string;
 }
 
-/** A webhook whose signature is missing, wrong or stale: it must change nothing. */
+/** A webhook whose signature is missing, wrong or stale, or whose signed body is not an event: it must change nothing. */
 export class WebhookSignatureError extends Error {
   override name = 'WebhookSignatureError';
+}
+
+/**
+ * The provider has no object by that id, or the id has a shape the provider never gives. Asking
+ * again gets the same answer: a webhook that names it is acknowledged, not retried.
+ */
+export class ProviderNotFoundError extends Error {
+  override name = 'ProviderNotFoundError';
+}
+
+/**
+ * `id` when it has the shape of the provider's ids of one kind (`prefix` such as `sub_`, then
+ * letters, digits and underscores). Anything else (`../plans`) cannot name an object there, so
+ * it is refused before any request and never reaches a URL path.
+ */
+export function providerId(id: string, prefix: string): string {
+  if (!id.startsWith(prefix) || !/^[A-Za-z0-9_]{1,255}$/.test(id)) {
+    throw new ProviderNotFoundError(`${JSON.stringify(id.slice(0, 100))} is not a ${prefix}… id; no such object can exist at the provider`);
+  }
+  return id;
 }
 
 /** The provider failed or could not be reached; the caller should try again later. */

@@ -2,7 +2,9 @@ import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import {
   PaymentsConfigError,
+  ProviderNotFoundError,
   ProviderUnavailableError,
+  providerId,
   WebhookSignatureError,
   type CheckoutRequest,
   type CheckoutState,
@@ -146,6 +148,10 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
     if (response.ok) return answer;
     const reason = answer.error?.description ?? `HTTP ${response.status}`;
     if (response.status === 401 || response.status === 403) throw new PaymentsConfigError(`Razorpay refused our key while trying to ${what}: ${reason}`);
+    // Razorpay answers an id it does not have with 400 and this description, not with 404.
+    if (response.status === 404 || (response.status === 400 && /does not exist/i.test(reason))) {
+      throw new ProviderNotFoundError(`Razorpay could not ${what}: ${reason}`);
+    }
     if (response.status >= 400 && response.status < 500) throw new PaymentsConfigError(`Razorpay refused to ${what}: ${reason}`);
     throw new ProviderUnavailableError(`Razorpay could not ${what}: ${reason}`);
   }
@@ -154,7 +160,10 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
   async function resolvePlan(plan: Plan): Promise<string> {
     const configured = plan.prices?.razorpay;
     if (configured) {
-      const found = await request<RazorpayPlan>('read the configured plan', 'GET', `/v1/plans/${encodeURIComponent(configured)}`);
+      const found = await request<RazorpayPlan>('read the configured plan', 'GET', `/v1/plans/${encodeURIComponent(configured)}`).catch((error: unknown) => {
+        if (!(error instanceof ProviderNotFoundError)) throw error;
+        throw new PaymentsConfigError(`content/plans.json: plan "${plan.id}" uses Razorpay plan ${configured}, which this Razorpay account does not have. Fix the id in the file.`);
+      });
       const problem = planProblem(found, plan);
       if (problem) {
         throw new PaymentsConfigError(`content/plans.json: plan "${plan.id}" uses Razorpay plan ${configured}, which ${problem}. Fix the plan in Razorpay or in the file.`);
@@ -187,7 +196,7 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
   }
 
   const subscription = (id: string) =>
-    request<RazorpaySubscription>('read a subscription', 'GET', `/v1/subscriptions/${encodeURIComponent(id)}`);
+    request<RazorpaySubscription>('read a subscription', 'GET', `/v1/subscriptions/${encodeURIComponent(providerId(id, 'sub_'))}`);
 
   async function customerEmail(customerId: string): Promise<string | null> {
     const customer = await request<{ email?: string | null }>('read a customer', 'GET', `/v1/customers/${encodeURIComponent(customerId)}`);
@@ -280,23 +289,33 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
       const secret = env.RAZORPAY_WEBHOOK_SECRET?.trim();
       if (!secret) throw new PaymentsConfigError('RAZORPAY_WEBHOOK_SECRET is not set; see .dev.vars.example');
       const signature = headers.get('X-Razorpay-Signature');
-      const id = headers.get('X-Razorpay-Event-Id');
       if (!signature || !(await razorpaySignatureMatches(body, signature, secret))) {
         throw new WebhookSignatureError('The Razorpay signature is missing or does not match the body');
       }
-      // Razorpay signs no timestamp: a replay is caught by this id, which every retry repeats.
-      if (!id || id.length > 128) throw new WebhookSignatureError('The request has no X-Razorpay-Event-Id header');
-      let event: { event?: unknown; payload?: { subscription?: { entity?: { id?: unknown } } } };
+      let parsed: unknown;
       try {
-        event = JSON.parse(body);
+        parsed = JSON.parse(body);
       } catch {
         throw new WebhookSignatureError('The signed body is not JSON');
       }
-      if (typeof event.event !== 'string') throw new WebhookSignatureError('The signed body names no event');
-      const subscriptionId = event.payload?.subscription?.entity?.id;
-      if (typeof subscriptionId !== 'string' || !event.event.startsWith('subscription.')) return { id, type: event.event };
+      const { event: type, payload, created_at: createdAt } = (parsed ?? {}) as { event?: unknown; payload?: unknown; created_at?: unknown };
+      if (typeof type !== 'string' || !Number.isSafeInteger(createdAt)) {
+        throw new WebhookSignatureError('The signed body is not a Razorpay event: it has no event or created_at');
+      }
+      const entities = (payload && typeof payload === 'object' ? payload : {}) as Record<string, { entity?: { id?: unknown } | null } | null>;
+      const entityId = (name: string) => {
+        const id = entities[name]?.entity?.id;
+        return typeof id === 'string' ? id : undefined;
+      };
+      // Razorpay signs neither a timestamp nor its X-Razorpay-Event-Id header, so a replayed body
+      // could come under a new id: an event is known by what its signed body says instead. Two
+      // deliveries that say the same thing would read the same state from Razorpay anyway.
+      const id = [type, ...Object.keys(entities).sort().flatMap((name) => entityId(name) ?? []), createdAt].join(' ');
+      if (!type.startsWith('subscription.')) return { id, type };
+      const subscriptionId = entityId('subscription');
+      if (!subscriptionId) return { id, type, unusable: 'its payload has no subscription entity with an id' };
       // A Razorpay subscription is its own checkout: its events may complete the purchase.
-      return { id, type: event.event, subscriptionId, checkoutId: subscriptionId };
+      return { id, type, subscriptionId, checkoutId: subscriptionId };
     },
   };
 }

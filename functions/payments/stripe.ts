@@ -4,7 +4,9 @@ import { settings } from '../../src/paywall/settings.ts';
 import { PAGES } from '../../src/paywall/contract.ts';
 import {
   PaymentsConfigError,
+  ProviderNotFoundError,
   ProviderUnavailableError,
+  providerId,
   WebhookSignatureError,
   type CheckoutRequest,
   type CheckoutState,
@@ -45,7 +47,10 @@ function client(env: StripeEnv): Stripe {
   });
 }
 
-/** Stripe's errors as the product's: its own mistakes are configuration, the rest is "try again". */
+/**
+ * Stripe's errors as the product's: an object it does not have is not found, its own mistakes are
+ * configuration, the rest is "try again".
+ */
 async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
@@ -54,7 +59,10 @@ async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
     if (type === 'StripeAuthenticationError' || type === 'StripePermissionError') {
       throw new PaymentsConfigError(`Stripe refused our key while trying to ${what}: ${message}`);
     }
-    if (type === 'StripeInvalidRequestError' && statusCode !== 404) {
+    if (type === 'StripeInvalidRequestError' && statusCode === 404) {
+      throw new ProviderNotFoundError(`Stripe could not ${what}: ${message}`);
+    }
+    if (type === 'StripeInvalidRequestError') {
       throw new PaymentsConfigError(`Stripe refused to ${what}: ${message}`);
     }
     throw new ProviderUnavailableError(`Stripe could not ${what}: ${message ?? String(error)}`);
@@ -108,7 +116,10 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
   const verifiedPrices = new Map<string, Promise<void>>();
 
   async function checkedPrice(plan: Plan, priceId: string): Promise<void> {
-    const price = await call('read the configured price', () => stripe.prices.retrieve(priceId));
+    const price = await call('read the configured price', () => stripe.prices.retrieve(priceId)).catch((error: unknown) => {
+      if (!(error instanceof ProviderNotFoundError)) throw error;
+      throw new PaymentsConfigError(`content/plans.json: plan "${plan.id}" uses Stripe price ${priceId}, which this Stripe account does not have. Fix the id in the file.`);
+    });
     const problem = priceProblem(price, plan);
     if (problem) {
       throw new PaymentsConfigError(`content/plans.json: plan "${plan.id}" uses Stripe price ${priceId}, which ${problem}. Fix the price in Stripe or in the file.`);
@@ -140,7 +151,8 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
   }
 
   async function subscriptionState(id: string): Promise<SubscriptionState> {
-    const subscription = await call('read a subscription', () => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }));
+    const checked = providerId(id, 'sub_');
+    const subscription = await call('read a subscription', () => stripe.subscriptions.retrieve(checked, { expand: ['latest_invoice'] }));
     const item = subscription.items.data[0];
     const status = statusOf(subscription.status);
     const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
@@ -180,7 +192,8 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
     },
 
     async readCheckout(id: string): Promise<CheckoutState> {
-      const session = await call('read a checkout', () => stripe.checkout.sessions.retrieve(id));
+      const checked = providerId(id, 'cs_');
+      const session = await call('read a checkout', () => stripe.checkout.sessions.retrieve(checked));
       return {
         id: session.id,
         paid: session.status === 'complete' && session.payment_status === 'paid',
@@ -247,30 +260,44 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
       } catch (error) {
         throw new WebhookSignatureError(`The Stripe signature does not verify: ${(error as Error).message}`);
       }
-      return { id: event.id, type: event.type, ...subjectOf(event) };
+      // Signed is not the same as shaped as Stripe's types say; nothing is read before it is checked.
+      const { id, type } = (event ?? {}) as Partial<Stripe.Event>;
+      if (typeof id !== 'string' || !id || typeof type !== 'string') throw new WebhookSignatureError('The signed body is not a Stripe event: it has no id or type');
+      return { id, type, ...subjectOf(event) };
     },
   };
 }
 
+/** The events the product acts on, and what each one's data.object is. */
+const SUBJECTS = new Map<string, 'checkout' | 'subscription' | 'invoice'>([
+  ['checkout.session.completed', 'checkout'],
+  ['checkout.session.async_payment_succeeded', 'checkout'],
+  ['customer.subscription.created', 'subscription'],
+  ['customer.subscription.updated', 'subscription'],
+  ['customer.subscription.deleted', 'subscription'],
+  ['customer.subscription.paused', 'subscription'],
+  ['customer.subscription.resumed', 'subscription'],
+  ['invoice.paid', 'invoice'],
+  ['invoice.payment_failed', 'invoice'],
+  ['invoice.payment_succeeded', 'invoice'],
+]);
+
 /** Which checkout or subscription an event is about, for the events the product acts on. */
-function subjectOf(event: Stripe.Event): Pick<WebhookEvent, 'checkoutId' | 'subscriptionId'> {
-  switch (event.type) {
-    case 'checkout.session.completed':
-    case 'checkout.session.async_payment_succeeded':
-      return { checkoutId: event.data.object.id };
-    case 'customer.subscription.created':
-    case 'customer.subscription.updated':
-    case 'customer.subscription.deleted':
-    case 'customer.subscription.paused':
-    case 'customer.subscription.resumed':
-      return { subscriptionId: event.data.object.id };
-    case 'invoice.paid':
-    case 'invoice.payment_failed':
-    case 'invoice.payment_succeeded': {
-      const subscription = idOf(event.data.object.parent?.subscription_details?.subscription);
-      return subscription ? { subscriptionId: subscription } : {};
-    }
-    default:
-      return {};
+function subjectOf(event: Stripe.Event): Pick<WebhookEvent, 'checkoutId' | 'subscriptionId' | 'unusable'> {
+  const kind = SUBJECTS.get(event.type);
+  if (!kind) return {};
+  const object = (event as { data?: { object?: unknown } }).data?.object as
+    | { id?: unknown; parent?: { subscription_details?: { subscription?: unknown } } }
+    | null
+    | undefined;
+  if (!object || typeof object !== 'object') return { unusable: 'it has no data.object' };
+  if (kind === 'invoice') {
+    const subscription = object.parent?.subscription_details?.subscription;
+    // An invoice outside a subscription is none of ours.
+    if (subscription === undefined || subscription === null) return {};
+    const id = typeof subscription === 'string' ? subscription : (subscription as { id?: unknown }).id;
+    return typeof id === 'string' ? { subscriptionId: id } : { unusable: 'its invoice names a subscription without an id' };
   }
+  if (typeof object.id !== 'string') return { unusable: 'its data.object has no id' };
+  return kind === 'checkout' ? { checkoutId: object.id } : { subscriptionId: object.id };
 }

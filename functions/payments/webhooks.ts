@@ -2,8 +2,8 @@ import type { Context } from 'hono';
 import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
 import { cacheAs } from '../response/index.ts';
-import { applySubscription, isProcessed, PaymentConflictError, recordEvent } from './ledger.ts';
-import { ProviderUnavailableError, WebhookSignatureError } from './provider.ts';
+import { applySubscription, isProcessed, PaymentConflictError, recordEvent, type Applied } from './ledger.ts';
+import { ProviderNotFoundError, ProviderUnavailableError, WebhookSignatureError, type PaymentProvider, type WebhookEvent } from './provider.ts';
 import { paymentProvider } from './providers.ts';
 
 /** Larger than any event the providers send; anything bigger is not from them. */
@@ -12,8 +12,9 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /**
  * A provider's webhook. The signature is verified over the raw body before anything is read; an
  * event already applied is a no-op; the event says only which checkout or subscription changed,
- * and what is written is read from the provider now. A 2xx answer means the writes committed;
- * any failure answers 5xx, so the provider delivers the event again later.
+ * and what is written is read from the provider now. A 2xx answer means the writes committed, or
+ * that the event can never apply; a failure a retry can cure (D1, the provider down) answers 5xx,
+ * so the provider delivers the event again later.
  */
 export async function receiveWebhook(c: Context<AppEnv>): Promise<Response> {
   cacheAs(c, 'private');
@@ -34,25 +35,40 @@ export async function receiveWebhook(c: Context<AppEnv>): Promise<Response> {
 
   try {
     if (await isProcessed(c.env.DB, provider.name, event.id)) return c.json({ received: event.id, outcome: 'already applied' });
-    const checkout = event.checkoutId ? await provider.readCheckout(event.checkoutId) : undefined;
-    const subscriptionId = checkout?.subscriptionId ?? event.subscriptionId;
-    if (!subscriptionId) {
-      // An event type we do not act on, or a checkout not paid yet: noted, so a replay stays a no-op.
-      await recordEvent(c.env.DB, provider.name, event, seconds);
-      return c.json({ received: event.id, outcome: 'ignored' });
-    }
-    const subscription = await provider.readSubscription(subscriptionId);
-    const applied = await applySubscription(c.env.DB, {
-      provider,
-      subscription,
-      ...(checkout?.paid ? { checkout } : {}),
-      event,
-      now: seconds,
-    });
-    return c.json({ received: event.id, outcome: applied.outcome });
+    return c.json({ received: event.id, outcome: await apply(c.env.DB, provider, event, seconds) });
   } catch (error) {
     const retry = error instanceof ProviderUnavailableError || error instanceof PaymentConflictError ? 'the provider or a concurrent write' : 'storage';
     console.error(`payments: event ${event.id} (${event.type}) not applied, failed on ${retry}; the provider will retry:`, error);
     return c.json({ error: 'Not applied; deliver it again later.' }, 503);
   }
+}
+
+/** Applies one verified event, or notes one that can never apply. */
+async function apply(db: D1Database, provider: PaymentProvider, event: WebhookEvent, now: number): Promise<Applied['outcome'] | 'cannot apply'> {
+  if (event.unusable) return acknowledge(db, provider, event, event.unusable, now);
+  try {
+    const checkout = event.checkoutId ? await provider.readCheckout(event.checkoutId) : undefined;
+    const subscriptionId = checkout?.subscriptionId ?? event.subscriptionId;
+    if (!subscriptionId) {
+      // An event type we do not act on, or a checkout not paid yet: noted, so a replay stays a no-op.
+      await recordEvent(db, provider.name, event, now);
+      return 'ignored';
+    }
+    const subscription = await provider.readSubscription(subscriptionId);
+    const applied = await applySubscription(db, { provider, subscription, ...(checkout?.paid ? { checkout } : {}), event, now });
+    return applied.outcome;
+  } catch (error) {
+    if (!(error instanceof ProviderNotFoundError)) throw error;
+    return acknowledge(db, provider, event, error.message, now);
+  }
+}
+
+/**
+ * An event no retry can apply: noted, so a replay stays a no-op, and answered 2xx, so the
+ * provider stops sending it for days. The log line is where an operator learns of it.
+ */
+async function acknowledge(db: D1Database, provider: PaymentProvider, event: WebhookEvent, why: string, now: number): Promise<'cannot apply'> {
+  await recordEvent(db, provider.name, event, now);
+  console.warn(`payments: event ${event.id} (${event.type}) can never apply, so it is acknowledged and not applied: ${why}`);
+  return 'cannot apply';
 }
