@@ -1,3 +1,4 @@
+import type { Count } from './analytics/events.ts';
 import type { Outcome } from './response/outcome.ts';
 import type { Session } from './session/index.ts';
 
@@ -8,10 +9,11 @@ import type { Session } from './session/index.ts';
  * - `outcome`: what the handlers want of the response's cookies and caching (functions/response).
  * - `session`: the verified session, set by the session middleware on the routes that read it.
  * - `failure`: what a route's failure means to the reader, for `app.onError`.
+ * - `counts`: what the request decided, for the newsroom (functions/analytics).
  */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { outcome: Outcome; session: Session | undefined; failure: Failure | undefined };
+  Variables: { outcome: Outcome; session: Session | undefined; failure: Failure | undefined; counts: Count[] };
 };
 
 /** A route whose failures mean the accounts store is unavailable, rather than a bug on a page. */

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { LOCAL_OUTBOX_PATH, PAGES, STORY_PREFIX } from '../src/paywall/contract.ts';
 import { accounts } from './accounts/index.ts';
+import { counting } from './analytics/index.ts';
+import { consumeCounts } from './analytics/consumer.ts';
 import { outboxPage } from './email/outbox.ts';
 import { feeds } from './feeds/index.ts';
 import { gifts } from './gifts/index.ts';
@@ -24,6 +26,8 @@ export const app = new Hono<AppEnv>();
 // Outermost: every response, error pages included, leaves through the one layer that decides
 // its cookies, caching and security headers.
 app.use('*', finish);
+// What each request decided is counted after its response has gone (functions/analytics).
+app.use('*', counting);
 // A log-in link, a gift or a private feed in the address: nothing answered for it is cached or referred.
 app.use('*', secretAddresses);
 app.use('*', testModeBanner);
@@ -78,4 +82,4 @@ app.onError((error, c) => {
   return safePage(500, 'Something went wrong on our side');
 });
 
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+export default { fetch: app.fetch, scheduled, queue: consumeCounts } satisfies ExportedHandler<Env>;

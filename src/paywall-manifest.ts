@@ -17,6 +17,7 @@ async function build(): Promise<{ index: ManifestIndex; shards: ManifestStory[][
     path: story.path,
     access: story.access,
     meterKey: meterKeyOf(story.id),
+    section: story.section.id,
     publishAt: story.publishAt,
     ...(isLocked(story) ? { fullPath: fullPathOf(story.path) } : {}),
   }));

@@ -1,6 +1,7 @@
 import { settings } from '../../src/paywall/settings.ts';
 import { WINDOW_SECONDS } from '../accounts/throttle.ts';
 import { monthOf } from '../meter/index.ts';
+import { keepAnalytics } from '../analytics/retention.ts';
 import { sendDueCancellations } from '../payments/cancellations.ts';
 
 /**
@@ -30,7 +31,7 @@ export async function purgeReaderRecords(db: D1Database, now: number): Promise<{
   return { loginLinks: links!.meta.changes, meterReads: reads!.meta.changes };
 }
 
-/** Runs every hour: the clean-up, and cancellations that are due to reach a payment provider. */
+/** Runs every hour: the clean-up, cancellations that are due to reach a payment provider, and the newsroom's upkeep. */
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   const purged = await purgeExpired(env.DB, now);
@@ -39,4 +40,6 @@ export async function scheduled(_controller: ScheduledController, env: Env): Pro
   console.log(`paywall: purged ${readers.loginLinks} old log-in links and ${readers.meterReads} meter entries of past months`);
   const sent = await sendDueCancellations(env, now);
   if (sent) console.log(`payments: passed on ${sent} cancellations due at the end of their period`);
+  const { closedDays } = await keepAnalytics(env.DB, new Date(now * 1000));
+  if (closedDays) console.log(`analytics: kept the unique readers of ${closedDays} past day(s) as numbers and deleted their registers`);
 }

@@ -3,6 +3,9 @@ import { decide, largestAllowance, type Decision, type Meter, type Reader, type 
 import { COOKIES, HOOKS, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { allowancesOf, settings } from '../../src/paywall/settings.ts';
+import { count } from '../analytics/index.ts';
+import { isCrawler } from '../analytics/crawlers.ts';
+import type { ReaderKind } from '../analytics/events.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
 import { giftAt, type GiftAtStory } from '../gifts/open.ts';
@@ -33,8 +36,26 @@ export async function serveStory(c: Context<AppEnv>): Promise<Response> {
     return publicPageUnlessEmbargoed(c);
   }
   if (entry && isEmbargoed(entry, Date.now() / 1000)) return notFound(c);
-  if (!entry || entry.access === 'free') return c.env.ASSETS.fetch(c.req.raw);
+  if (!entry || entry.access === 'free') {
+    const page = await c.env.ASSETS.fetch(c.req.raw);
+    if (entry && page.status === 200) countView(c, entry, 'full', { kind: 'none' });
+    return page;
+  }
   return serveLockedStory(c, entry);
+}
+
+/** The kind of reader for the newsroom: crawlers, which get what anyone gets, are counted apart. */
+function readerKindOf(c: Context<AppEnv>, gift: GiftAtStory): ReaderKind {
+  if (gift.kind === 'open') return 'gift';
+  const reader = c.get('session')?.reader.kind ?? 'anonymous';
+  if (reader === 'anonymous') return isCrawler(c.req.header('User-Agent')) ? 'crawler' : 'anonymous';
+  return reader === 'subscriber' ? 'subscriber' : 'registered';
+}
+
+/** Counts a story served to a reader (not a HEAD request, which reads nothing). */
+function countView(c: Context<AppEnv>, story: ManifestStory, served: 'full' | 'teaser', gift: GiftAtStory): void {
+  if (c.req.method !== 'GET') return;
+  count(c, { event: 'view', story: story.path, section: story.section, access: story.access, reader: readerKindOf(c, gift), served });
 }
 
 /** Without the manifest, a story page's own publication time still keeps an embargoed story back. */
@@ -121,6 +142,8 @@ async function fullResponse(
   withGiftBlocks(page, gift, session?.reader.kind === 'subscriber' && session.id !== undefined);
   cacheAs(c, 'private');
   if (meter) setCookie(c, COOKIES.meter, meter, secondsUntilNextMonth(now, settings.timeZone));
+  countView(c, story, 'full', gift);
+  if (metered?.counted) count(c, { event: 'meter', story: story.path, position: metered.read.length, of: metered.read.length + metered.remaining });
   // A reader with an account (registered, or lapsed) has the story added to it, after the response.
   if (metered?.counted && session?.id && session.reader.kind !== 'subscriber') recordRead(c, session.subject, story.meterKey, now);
   return new Response(page.toString(), { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
@@ -137,6 +160,8 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
   if (asset.status !== 200) return safePage(503, 'This story is not available right now');
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
   cacheAs(c, 'revalidate');
+  countView(c, story, 'teaser', gift);
+  if (c.req.method === 'GET') count(c, { event: 'wall', story: story.path, reason });
   const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8' });
   const etag = teaserEtag(asset, reason);
   if (etag) {

@@ -16,6 +16,8 @@ export interface ManifestStory {
   access: Access;
   /** Short, stable key the meter cookie stores instead of the path. */
   meterKey: string;
+  /** The story's section id (content/sections.json), for the newsroom's counts per section. */
+  section: string;
   /** Path of the full-text page in the assets; present only for locked stories. */
   fullPath?: string;
   /** Publication time, seconds since the epoch. Until then the story is embargoed: the edge answers 404. */
