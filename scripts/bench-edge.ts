@@ -4,8 +4,9 @@
 // (anonymous), a metered story re-read (a meter cookie that already holds it), the same premium
 // story read by a subscriber (a session cookie from `npm run token`), and a listing page. Stories
 // come from the build's manifest. Each path is reported as requests/second and as a ratio to the
-// asset, which goes through the same Worker, so the ratio is the paywall's cost. It prints
-// numbers; nothing passes or fails.
+// asset, which goes through the same Worker, so the ratio is the paywall's cost. The demo site is
+// served twice, with the newsroom's counting on (as deployed) and off (COUNTING=off), so the
+// cost of counting shows side by side. It prints numbers; nothing passes or fails.
 //
 //   npm run setup && npm run build       # the demo site: the benchmark serves dist/ as it is
 //   npm run bench:edge                    # the demo site alone
@@ -77,6 +78,8 @@ interface Target {
 interface Site {
   name: string;
   dir: string;
+  /** Worker variables of this site's run on top of the payment keys, e.g. counting off. */
+  vars?: Record<string, string>;
   stories: number;
   manifestBytes: number;
   local?: LocalSite;
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
     const built = statSync(join(ROOT, 'dist', manifestIndexPath())).mtime;
     console.log(`Demo site: dist/ as built at ${built.toISOString()} (${demo.manifest.stories.length} stories).`);
     sites.push({ name: `demo (${demo.manifest.stories.length})`, dir: ROOT, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
+    sites.push({ name: 'demo, counting off', dir: ROOT, vars: { COUNTING: 'off' }, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
 
     if (scratch && stories !== undefined) {
       const dir = join(scratch, 'project');
@@ -230,7 +234,7 @@ async function main(): Promise<void> {
       // startLocalSite works in the current folder (dist/, .dev.vars, scripts/).
       process.chdir(site.dir);
       try {
-        site.local = await startLocalSite({ name: 'konkan-bench-edge', testProvider: false, vars: values['test-mode'] ? {} : LIVE_LOOKING_KEYS });
+        site.local = await startLocalSite({ name: 'konkan-bench-edge', testProvider: false, vars: { ...(values['test-mode'] ? {} : LIVE_LOOKING_KEYS), ...site.vars } });
       } finally {
         process.chdir(home);
       }

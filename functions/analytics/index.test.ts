@@ -40,6 +40,12 @@ const countsIn = (db: D1Database, event: string, story: string) =>
   db.prepare('SELECT detail, SUM(count) AS n FROM analytics_counts WHERE event = ? AND story = ? GROUP BY detail ORDER BY detail').bind(event, story).all<{ detail: string; n: number }>();
 
 describe('a story request', () => {
+  it('sends nothing when the publisher turned counting off', async () => {
+    const { sent, binding } = queue();
+    await get((await storyWith('free')).path, { ...env, ANALYTICS: binding, COUNTING: 'off' });
+    expect(sent).toEqual([]);
+  });
+
   it('sends one message: the view, the meter position of a metered read, and the day\'s reader hash', async () => {
     const story = await storyWith('metered');
     const { sent, binding } = queue();

@@ -70,7 +70,7 @@ export const counting: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('counts', []);
   await next();
   const counts = c.get('counts');
-  if (!counts.length || !c.env.ANALYTICS) return;
+  if (!counts.length || !c.env.ANALYTICS || c.env.COUNTING === 'off') return;
   const asker = {
     host: new URL(c.req.url).host,
     address: c.req.header('CF-Connecting-IP') ?? '',
