@@ -28,13 +28,14 @@ CREATE TABLE analytics_uniques (
   PRIMARY KEY (day, scope, register)
 ) WITHOUT ROWID;
 
--- Queue messages already counted: delivery is at least once, counting is exactly once. Kept
--- longer than a queue keeps a message.
+-- Queue messages already counted, by the local day they were sent: delivery is at least once,
+-- counting is exactly once. Kept longer than a queue keeps a message; keyed by day first so that
+-- neither looking one up nor deleting old days needs a second index (one row written each).
 CREATE TABLE analytics_messages (
-  id TEXT PRIMARY KEY,
-  received_at INTEGER NOT NULL
+  day TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (day, id)
 ) WITHOUT ROWID;
-CREATE INDEX analytics_messages_by_time ON analytics_messages (received_at);
 
 -- The salt of each local day's reader hash. Deleted once its day is over, so a hash can never be
 -- recomputed, nor a reader followed from one day to the next.

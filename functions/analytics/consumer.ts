@@ -44,10 +44,10 @@ interface Received {
 
 /** Writes the messages not counted yet. Throws when D1 fails or another batch got there first. */
 export async function applyCounts(db: D1Database, received: Received[], now: Date): Promise<number> {
-  const ids = [...new Set(received.map((message) => message.id))];
+  const keys = [...new Map(received.map((message) => [message.id, [message.body.day, message.id]])).values()];
   const seen = await db
-    .prepare('SELECT id FROM analytics_messages WHERE id IN (SELECT value FROM json_each(?))')
-    .bind(JSON.stringify(ids))
+    .prepare('SELECT id FROM analytics_messages WHERE (day, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))')
+    .bind(JSON.stringify(keys))
     .all<{ id: string }>();
   const counted = new Set(seen.results.map((row) => row.id));
   const fresh = new Map(received.filter((message) => !counted.has(message.id)).map((message) => [message.id, message.body]));
@@ -73,8 +73,8 @@ export async function applyCounts(db: D1Database, received: Received[], now: Dat
     }
   }
 
-  const freshIds = JSON.stringify([...fresh.keys()]);
-  const noneCounted = 'NOT EXISTS (SELECT 1 FROM analytics_messages WHERE id IN (SELECT value FROM json_each(?1)))';
+  const freshKeys = JSON.stringify([...fresh].map(([id, body]) => [body.day, id]));
+  const noneCounted = 'NOT EXISTS (SELECT 1 FROM analytics_messages WHERE (day, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)))';
   const { day } = localHour(now, settings.timeZone);
   const tomorrow = localHour(new Date(now.getTime() + 86_400_000), settings.timeZone).day;
   const results = await db.batch([
@@ -84,17 +84,16 @@ export async function applyCounts(db: D1Database, received: Received[], now: Dat
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?2) WHERE ${noneCounted}
          ON CONFLICT (hour, event, story, detail) DO UPDATE SET count = count + excluded.count`,
       )
-      .bind(freshIds, JSON.stringify([...rows.values()])),
+      .bind(freshKeys, JSON.stringify([...rows.values()])),
+    // A register is written only when it grows: once a day's registers fill, most readers write nothing.
     db
       .prepare(
         `INSERT INTO analytics_uniques (day, scope, register, rank)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2) WHERE ${noneCounted}
-         ON CONFLICT (day, scope, register) DO UPDATE SET rank = MAX(rank, excluded.rank)`,
+         ON CONFLICT (day, scope, register) DO UPDATE SET rank = excluded.rank WHERE excluded.rank > analytics_uniques.rank`,
       )
-      .bind(freshIds, JSON.stringify([...registers.values()])),
-    db
-      .prepare(`INSERT INTO analytics_messages (id, received_at) SELECT value, ?2 FROM json_each(?1) WHERE ${noneCounted}`)
-      .bind(freshIds, Math.floor(now.getTime() / 1000)),
+      .bind(freshKeys, JSON.stringify([...registers.values()])),
+    db.prepare(`INSERT INTO analytics_messages (day, id) SELECT value ->> 0, value ->> 1 FROM json_each(?1) WHERE ${noneCounted}`).bind(freshKeys),
     // The salts readers are hashed with, made ahead of their day.
     ...makeSalts(db, [day, tomorrow]),
   ]);

@@ -128,7 +128,7 @@ describe('the consumer', () => {
     const racing = {
       prepare: (sql: string) => env.DB.prepare(sql),
       batch: async (statements: D1PreparedStatement[]) => {
-        await env.DB.prepare("INSERT INTO analytics_messages (id, received_at) VALUES ('r-1', 0)").run();
+        await env.DB.prepare("INSERT INTO analytics_messages (day, id) VALUES ('2026-01-15', 'r-1')").run();
         return env.DB.batch(statements);
       },
     } as unknown as D1Database;
@@ -216,7 +216,7 @@ describe('upkeep', () => {
       env.DB.prepare("INSERT INTO analytics_uniques (day, scope, register, rank) VALUES (?, 'site', 1, 1), (?, 'site', 2, 1), (?, 'site', 3, 2)").bind(long, long, long),
       env.DB.prepare("INSERT INTO analytics_uniques (day, scope, register, rank) VALUES (?, 'site', 1, 1)").bind(today),
       env.DB.prepare("INSERT INTO analytics_salts (day, salt) VALUES (?, 'old') ON CONFLICT DO NOTHING").bind(long),
-      env.DB.prepare("INSERT INTO analytics_messages (id, received_at) VALUES ('ancient', 1)"),
+      env.DB.prepare("INSERT INTO analytics_messages (day, id) VALUES ('2020-01-01', 'ancient')"),
     ]);
     await keepAnalytics(env.DB, now);
 

@@ -5,8 +5,8 @@ import { makeSalts } from './visitor.ts';
 
 /** Months of hourly counts kept: a year can be compared with the year before, and a month to spare. */
 export const MONTHS_KEPT = 25;
-/** Longer than a queue keeps a message (14 days at most), so a late redelivery is still known. */
-export const MESSAGE_IDS_KEPT_SECONDS = 15 * 86_400;
+/** Days of counted message ids kept: longer than a queue keeps a message (14 days at most), so a late redelivery is still known. */
+export const MESSAGE_IDS_DAYS = 15;
 
 /** The first local month still kept, as the start of an hour key: "2024-11". */
 export function oldestMonthKept(now: Date, timeZone: string): string {
@@ -42,7 +42,7 @@ export async function keepAnalytics(db: D1Database, now: Date): Promise<{ closed
     db.prepare('DELETE FROM analytics_salts WHERE day < ?').bind(today),
     ...makeSalts(db, [today, tomorrow]),
     db.prepare('DELETE FROM analytics_counts WHERE hour < ?').bind(oldestMonthKept(now, settings.timeZone)),
-    db.prepare('DELETE FROM analytics_messages WHERE received_at < ?').bind(Math.floor(now.getTime() / 1000) - MESSAGE_IDS_KEPT_SECONDS),
+    db.prepare('DELETE FROM analytics_messages WHERE day < ?').bind(localHour(new Date(now.getTime() - MESSAGE_IDS_DAYS * 86_400_000), settings.timeZone).day),
   ]);
   return { closedDays: days.size };
 }
