@@ -46,10 +46,11 @@ describe('the email-proof migration', () => {
     const db = env.MIGRATION_TEST_DB;
     const proof = env.TEST_MIGRATIONS.findIndex((migration) => migration.name.startsWith('0004'));
     expect(proof, 'migrations/0004_email_proof.sql').toBeGreaterThan(0);
-    await db.exec('DROP TABLE IF EXISTS d1_migrations');
-    for (const table of ['feed_tokens', 'gifts', 'meter_reads', 'login_links', 'payment_events', 'checkouts', 'billing_customers', 'sessions', 'subscriptions', 'login_failures', 'accounts']) {
-      await db.exec(`DROP TABLE IF EXISTS ${table}`);
-    }
+    // Back to an empty database: every table the test above migrated is dropped.
+    await db.prepare('PRAGMA foreign_keys = OFF').run();
+    const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+    for (const { name } of tables.results) await db.exec(`DROP TABLE IF EXISTS "${name}"`);
+    await db.prepare('PRAGMA foreign_keys = ON').run();
     await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(0, proof));
     await db.batch([
       db.prepare("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('by-hand', 'hand@example.com', 'x', 10)"),
