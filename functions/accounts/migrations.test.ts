@@ -47,7 +47,7 @@ describe('the email-proof migration', () => {
     const proof = env.TEST_MIGRATIONS.findIndex((migration) => migration.name.startsWith('0004'));
     expect(proof, 'migrations/0004_email_proof.sql').toBeGreaterThan(0);
     await db.exec('DROP TABLE IF EXISTS d1_migrations');
-    for (const table of ['feed_tokens', 'gifts', 'meter_reads', 'login_links', 'payment_events', 'checkouts', 'billing_customers', 'sessions', 'subscriptions', 'login_failures', 'accounts']) {
+    for (const table of ['analytics_counts', 'analytics_uniques', 'analytics_messages', 'analytics_salts', 'feed_tokens', 'gifts', 'meter_reads', 'login_links', 'payment_events', 'checkouts', 'billing_customers', 'sessions', 'subscriptions', 'login_failures', 'accounts']) {
       await db.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(0, proof));
