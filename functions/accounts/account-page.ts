@@ -12,6 +12,7 @@ import { attribute, builtPage, showIf, text } from '../pages/built.ts';
 import { CANCEL_NOTICE_SECONDS } from '../payments/cancellations.ts';
 import { refreshSession } from '../session/issue.ts';
 import { syncSubscription } from '../payments/sync.ts';
+import { count } from '../analytics/index.ts';
 import { findSession, hasSubscription, type SessionRecord, type SubscribedSession } from './store.ts';
 
 const day = (seconds: number) => formatDay(new Date(seconds * 1000));
@@ -80,7 +81,7 @@ export async function accountPage(c: Context<AppEnv>, justMade: JustMade = {}): 
   let record = sessionId ? await findSession(c.env.DB, sessionId, now) : null;
   if (!sessionId || !record) return c.redirect(`${PAGES.login}?return=${encodeURIComponent(PAGES.account)}`, 303);
   if (c.req.query('billing') === 'return' && hasSubscription(record) && record.provider_subscription_id) {
-    await syncSubscription(c.env, record.provider_subscription_id, now);
+    count(c, ...(await syncSubscription(c.env, record.provider_subscription_id, now)));
     record = (await findSession(c.env.DB, sessionId, now))!;
   }
   await refreshSession(c, record, sessionId);

@@ -58,9 +58,10 @@ export function subscriptionOf(db: D1Database, accountId: string): Promise<Subsc
  * there is none: how readers register. The first proof of an email that a checkout brought in
  * unproven takes the account from whoever held it before: it clears any password and moves the
  * account to a new session epoch, which ends every earlier session (see `findSession`).
+ * `created` says this call made the account: the reader registered just now.
  */
-export async function accountForProvenEmail(db: D1Database, email: string, now: number): Promise<Account> {
-  const [, , found] = await db.batch<Account>([
+export async function accountForProvenEmail(db: D1Database, email: string, now: number): Promise<{ account: Account; created: boolean }> {
+  const [made, , found] = await db.batch<Account>([
     db
       .prepare('INSERT INTO accounts (id, email, password_hash, created_at, email_confirmed_at) VALUES (?1, ?2, NULL, ?3, ?3) ON CONFLICT (email) DO NOTHING')
       .bind(crypto.randomUUID(), email, now),
@@ -69,7 +70,8 @@ export async function accountForProvenEmail(db: D1Database, email: string, now: 
       .bind(email, now),
     db.prepare('SELECT id, email, password_hash FROM accounts WHERE email = ?').bind(email),
   ]);
-  return found!.results[0]!;
+  // Told by the INSERT itself, so of two links used at once for a new email only one made it.
+  return { account: found!.results[0]!, created: made!.meta.changes === 1 };
 }
 
 export function updatePasswordHash(db: D1Database, accountId: string, hash: string): Promise<D1Result> {

@@ -1,4 +1,5 @@
 import type { Access, WallReason } from '../../src/paywall/access.ts';
+import { STORY_PREFIX } from '../../src/paywall/contract.ts';
 import { dateTimeFormat } from '../../src/paywall/intl.ts';
 
 /**
@@ -17,6 +18,19 @@ export type Via = 'wall' | 'offer' | 'gift';
 export interface Attribution {
   story: string;
   via: Via;
+}
+
+const VIAS: ReadonlySet<string> = new Set<Via>(['wall', 'offer', 'gift']);
+
+/**
+ * An attribution read back from somewhere that only carries strings (a provider's metadata, a D1
+ * row), or null when it names no story or an unknown way: a story path is all it may ever hold,
+ * short enough for Razorpay's 256-character notes.
+ */
+export function attributionFrom(story: unknown, via: unknown): Attribution | null {
+  if (typeof story !== 'string' || typeof via !== 'string' || !VIAS.has(via)) return null;
+  if (!story.startsWith(`${STORY_PREFIX}/`) || story.length > 256 || !/^[\w\-/.~%]+$/.test(story)) return null;
+  return { story, via: via as Via };
 }
 
 /** A subscription's changes, from the provider's webhooks. */

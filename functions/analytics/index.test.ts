@@ -6,6 +6,7 @@ import { allowancesOf, settings } from '../../src/paywall/settings.ts';
 import { storyWith, usedUpMeter } from '../../test/edge/publication.ts';
 import { COOKIES, LOCKED_PART_CLASS } from '../../src/paywall/contract.ts';
 import { ORIGIN } from '../../test/edge/client.ts';
+import { queue } from '../../test/edge/analytics.ts';
 import worker, { app } from '../index.ts';
 import { applyCounts, consumeCounts } from './consumer.ts';
 import { localHour, rowOf, UNCOUNTED, type Count, type CountMessage } from './events.ts';
@@ -15,18 +16,6 @@ import { keepAnalytics, oldestMonthKept } from './retention.ts';
 // Counting at the edge: what a story request sends, that a failing queue changes nothing for the
 // reader, that the consumer counts each message once however often it comes, the site's local
 // days, and how long the counts are kept. Stories come from the build, settings from content/.
-
-/** A queue binding that keeps what it is sent, or refuses it. */
-function queue(refuse = false) {
-  const sent: CountMessage[] = [];
-  const binding = {
-    send: async (body: CountMessage) => {
-      if (refuse) throw new Error('Queue send failed: the queue is unavailable');
-      sent.push(body);
-    },
-  } as unknown as Queue;
-  return { sent, binding };
-}
 
 async function get(path: string, bindings: Env, headers: Record<string, string> = {}): Promise<Response> {
   const context = createExecutionContext();

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { FEEDS_PREFIX, PAGES, PRIVATE_FEED_PATH } from '../../src/paywall/contract.ts';
 import { entitlement } from '../../src/paywall/entitlement.ts';
 import { accountPage } from '../accounts/account-page.ts';
+import { count } from '../analytics/index.ts';
 import { unconfirmed } from '../accounts/confirmation.ts';
 import { findSession, hasSubscription } from '../accounts/store.ts';
 import type { AppEnv } from '../env.ts';
@@ -31,6 +32,7 @@ async function serveFeed(c: Context<AppEnv>): Promise<Response> {
   if (!owner || !entitlement(owner, Math.floor(Date.now() / 1000)).reads) return notFound(c);
   const feed = await c.env.ASSETS.fetch(new Request(new URL(PRIVATE_FEED_PATH, c.req.url)));
   if (feed.status !== 200) return safePage(503, 'This feed is not available right now', { retryAfter: 60 });
+  count(c, { event: 'feed_fetched' });
   return new Response(feed.body, { headers: { 'Content-Type': 'application/rss+xml; charset=utf-8' } });
 }
 

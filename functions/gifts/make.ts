@@ -3,6 +3,7 @@ import { GIFT_DEFAULT_FROM, HOOKS, hook, PAGES } from '../../src/paywall/contrac
 import { settings } from '../../src/paywall/settings.ts';
 import { entitlement } from '../../src/paywall/entitlement.ts';
 import { unconfirmed } from '../accounts/confirmation.ts';
+import { count } from '../analytics/index.ts';
 import { findSession, hasSubscription, type SubscribedSession } from '../accounts/store.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
@@ -70,6 +71,7 @@ export async function makeGift(c: Context<AppEnv>): Promise<Response> {
       detail: `You can give more from the first of next month. ${backToAccount}`,
     });
   }
+  count(c, { event: 'gift_made', story: gift.story_path });
   const link = await giftLink(c.env.SIGNING_SECRET, new URL(c.req.url).origin, gift);
   const field = (name: string) => hook(HOOKS.giftField, name);
   const rewriter = new HTMLRewriter()

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import { PAGES } from '../../src/paywall/contract.ts';
 import { actionsFor } from '../accounts/account-page.ts';
 import { findSession, type SessionRecord } from '../accounts/store.ts';
+import { count } from '../analytics/index.ts';
+import { attributionFrom } from '../analytics/events.ts';
 import type { AppEnv } from '../env.ts';
 import { safePage } from '../pages/index.ts';
 import { sendDueCancellations } from './cancellations.ts';
@@ -47,11 +49,18 @@ export async function changeCancellation(c: Context<AppEnv>, cancel: boolean): P
   const subscription = record.provider_subscription_id!;
   if (provider.name === 'stripe') {
     await provider.setCancelAtPeriodEnd(subscription, cancel);
-    await syncSubscription(c.env, subscription, Math.floor(Date.now() / 1000));
+    count(c, ...(await syncSubscription(c.env, subscription, Math.floor(Date.now() / 1000))));
   } else {
-    await c.env.DB.prepare('UPDATE subscriptions SET cancel_at_period_end = ? WHERE account_id = ? AND provider_subscription_id = ? AND cancel_sent_at IS NULL')
+    // Razorpay never reports the wish back, so it is counted here, when it turns on: RETURNING
+    // gives a row only then, not for a second press.
+    const turnedOn = await c.env.DB.prepare(
+      `UPDATE subscriptions SET cancel_at_period_end = ?1
+        WHERE account_id = ?2 AND provider_subscription_id = ?3 AND cancel_sent_at IS NULL AND cancel_at_period_end != ?1
+       RETURNING plan, story, story_via`,
+    )
       .bind(cancel ? 1 : 0, record.account_id, subscription)
-      .run();
+      .first<{ plan: string; story: string | null; story_via: string | null }>();
+    if (cancel && turnedOn) count(c, { event: 'subscription', change: 'cancelling', plan: turnedOn.plan, from: attributionFrom(turnedOn.story, turnedOn.story_via) });
     // The hourly job may not run again before a renewal this near, and Razorpay would charge.
     if (cancel) await sendDueCancellations(c.env, Math.floor(Date.now() / 1000), record.account_id);
   }

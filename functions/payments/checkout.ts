@@ -4,6 +4,8 @@ import { findPlan, type Plan } from '../../src/paywall/plans.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
 import { entitlement } from '../../src/paywall/entitlement.ts';
 import { findSession, hasSubscription } from '../accounts/store.ts';
+import { attributionFor } from '../analytics/attribution.ts';
+import { count } from '../analytics/index.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { attribute, builtPage, text } from '../pages/built.ts';
@@ -90,6 +92,8 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
         .bind(provider.name, record.account_id)
         .first<string>('customer_id')
     : null;
+  // The plan cards under a story's wall send the story as `return`.
+  const attribution = await attributionFor(c, returnTo, 'wall');
   let started;
   try {
     started = await provider.startCheckout({
@@ -97,6 +101,7 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
       origin: new URL(c.req.url).origin,
       cancelPath: returnTo,
       ...(record ? { account: { id: record.account_id, email: record.email, ...(customerId ? { customerId } : {}) } } : {}),
+      attribution,
     });
   } catch (error) {
     // Not found: a customer of this account that the provider no longer has.
@@ -105,6 +110,7 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
     return checkoutPage(c, { states: ['unavailable'], status: 503, plan, returnTo, retryAfter: 30 });
   }
   await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now);
+  count(c, { event: 'checkout_started', plan: plan.id, from: attribution });
   await bindCheckout(c, { provider: provider.name, id: started.id, returnTo });
   const back = `${PAGES.checkoutReturn}?checkout=${encodeURIComponent(started.id)}`;
   if (started.returns === 'redirect') return c.redirect(started.url, 303);
@@ -136,6 +142,8 @@ export async function checkoutReturn(c: Context<AppEnv>): Promise<Response> {
     }
     const subscription = await provider.readSubscription(checkout.subscriptionId);
     applied = await applySubscription(c.env.DB, { provider, subscription, checkout, now });
+    // Counted only if this return made the change; the webhooks count it otherwise.
+    count(c, ...applied.counts);
   } catch (error) {
     // Bound to this browser but unknown to the provider (as after a change of keys): no retry finds it.
     if (error instanceof ProviderNotFoundError) return checkoutPage(c, { states: ['unmatched'], status: 400 });

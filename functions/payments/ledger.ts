@@ -3,6 +3,7 @@ import { formatMinor } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { formatDay } from '../../src/paywall/dates.ts';
 import { normalEmail } from '../accounts/email.ts';
+import type { Count, SubscriptionChange } from '../analytics/events.ts';
 import type { CheckoutState, PaymentProvider, Refund, SubscriptionState, WebhookEvent } from './provider.ts';
 
 /**
@@ -14,15 +15,23 @@ import type { CheckoutState, PaymentProvider, Refund, SubscriptionState, Webhook
  * Nothing here trusts an event's contents or order: callers pass the checkout and subscription as
  * they read them from the provider just now, and the state written is the provider's current one.
  * An older read never overwrites a newer one (`updated_at`).
+ *
+ * What changed, for the newsroom, is read in the same batch as the writes, just before and just
+ * after them: a batch is one transaction, so of two deliveries racing, or an event replayed or
+ * out of order, only the one whose writes made the change sees it, and it is counted once.
  */
 
-export type Applied =
+export type Applied = (
   /** The subscription (or its end) is recorded on the account. */
   | { outcome: 'recorded'; accountId: string }
   /** The account already had a live subscription: this second one was cancelled and refunded. */
   | { outcome: 'duplicate'; accountId: string; refund: Refund }
   /** Nothing to record (not paid yet, or a subscription no account is waiting for). */
-  | { outcome: 'ignored' };
+  | { outcome: 'ignored' }
+) & {
+  /** What these writes changed, for the caller to count. */
+  counts: Count[];
+};
 
 /** Another write got between our read and our batch; the caller answers 5xx so the provider retries. */
 export class PaymentConflictError extends Error {
@@ -119,7 +128,7 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
 
   if (!accountId && !(live && email && checkout)) {
     if (event) await recordEvent(db, provider.name, event, now);
-    return { outcome: 'ignored' };
+    return { outcome: 'ignored', counts: [] };
   }
 
   const row = accountId
@@ -133,11 +142,11 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
         ...(checkout ? [completedCheckout(db, input, { sql: '?1', value: accountId }, undefined, true)] : []),
         ...(event ? [eventRecord(db, provider.name, event, now)] : []),
       ];
-      if (writes.length) await db.batch(writes);
-      return { outcome: 'ignored' };
+      const counts = writes.length ? changes(input, await batchBetweenStates(db, input, { sql: '?1', value: accountId }, writes)) : [];
+      return { outcome: 'ignored', counts };
     }
     const refund = await provider.cancelAndRefund(sub.id);
-    await db.batch([
+    const states = await batchBetweenStates(db, input, { sql: '?1', value: accountId }, [
       // The request that refunded writes the notice with the amount. Another event for the same
       // purchase, applied at the same moment, finds nothing left to refund: its notice, without
       // the amount, goes only where there is none, so it cannot replace the one that has it.
@@ -147,7 +156,9 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
       ...(checkout ? [completedCheckout(db, input, { sql: '?1', value: accountId }, undefined, true)] : []),
       ...(event ? [eventRecord(db, provider.name, event, now)] : []),
     ]);
-    return { outcome: 'duplicate', accountId, refund };
+    // Only the request that refunded has an amount: a retry or a racing event finds nothing left.
+    const refunded: Count[] = refund.amount > 0 ? [{ event: 'refund', amount: refund.amount, currency: refund.currency }] : [];
+    return { outcome: 'duplicate', accountId, refund, counts: [...changes(input, states), ...refunded] };
   }
 
   // The account: known, or made now for the buyer's email. Whichever request makes it first wins
@@ -185,7 +196,7 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
             .bind(account.value, provider.name, event.id, event.type, now, sub.id),
     );
   }
-  await db.batch(statements);
+  const states = await batchBetweenStates(db, input, account, statements);
 
   const owned = await db
     .prepare(`SELECT account_id FROM subscriptions WHERE account_id = ${account.sql} AND provider_subscription_id = ?2`)
@@ -195,7 +206,61 @@ export async function applySubscription(db: D1Database, input: ApplyInput): Prom
     throw new PaymentConflictError(`Subscription ${sub.id} could not be recorded: its account changed while it was being written`);
   }
   const id = owned ?? accountId ?? (await db.prepare('SELECT id FROM accounts WHERE email = ?').bind(email!).first<string>('id'));
-  return id ? { outcome: 'recorded', accountId: id } : { outcome: 'ignored' };
+  const counts = changes(input, states);
+  return id ? { outcome: 'recorded', accountId: id, counts } : { outcome: 'ignored', counts };
+}
+
+/** What the newsroom compares: the account's subscription row and the checkout's completion. */
+interface State {
+  checkout_completed_at: number | null;
+  provider_subscription_id: string | null;
+  status: 'active' | 'past_due' | 'ended' | null;
+  current_period_end: number | null;
+  cancel_at_period_end: 0 | 1 | null;
+}
+
+/**
+ * Runs `writes` as one batch between two reads of the state they change, and returns both reads.
+ * The batch is one transaction: nothing another request writes can fall between them.
+ */
+async function batchBetweenStates(db: D1Database, { provider, checkout }: ApplyInput, account: Target, writes: D1PreparedStatement[]): Promise<{ before: State; after: State }> {
+  const state = db
+    .prepare(
+      `SELECT (SELECT completed_at FROM checkouts WHERE provider = ?2 AND id = ?3) AS checkout_completed_at,
+              s.provider_subscription_id, s.status, s.current_period_end, s.cancel_at_period_end
+         FROM (SELECT 1) LEFT JOIN subscriptions s ON s.account_id = ${account.sql}`,
+    )
+    .bind(account.value, provider.name, checkout?.id ?? null);
+  const results = await db.batch([state, ...writes, state]);
+  return { before: results[0]!.results[0] as State, after: results.at(-1)!.results[0] as State };
+}
+
+const isLive = (status: State['status']) => status === 'active' || status === 'past_due';
+
+/**
+ * The counts of one state change: the checkout completed when this batch completed it, and the
+ * subscription's change when this batch wrote this subscription onto the account.
+ */
+function changes({ subscription: sub, checkout }: ApplyInput, { before, after }: { before: State; after: State }): Count[] {
+  const plan = sub.plan ?? '';
+  const from = sub.attribution;
+  const counts: Count[] = [];
+  if (checkout && before.checkout_completed_at === null && after.checkout_completed_at !== null) counts.push({ event: 'checkout_completed', plan, from });
+  if (after.provider_subscription_id !== sub.id) return counts;
+  const held = before.provider_subscription_id === sub.id;
+  const change = (change: SubscriptionChange) => counts.push({ event: 'subscription', change, plan, from });
+  if (!held) {
+    if (isLive(after.status)) change('started');
+  } else if (after.status === 'ended') {
+    if (before.status !== 'ended') change('ended');
+  } else if (after.status === 'past_due') {
+    if (before.status !== 'past_due') change('past_due');
+  } else if (isLive(before.status) && (after.current_period_end! > before.current_period_end! || before.status === 'past_due')) {
+    // Stripe moves the period on when a renewal fails, so paying it late moves nothing: still a renewal.
+    change('renewed');
+  }
+  if (isLive(after.status) && after.cancel_at_period_end === 1 && !(held && before.cancel_at_period_end === 1)) change('cancelling');
+  return counts;
 }
 
 /** An account in SQL, as parameter ?1 of the statement it is used in. */
@@ -211,15 +276,27 @@ interface Target {
 function completedCheckout(db: D1Database, { provider, checkout, subscription, now }: ApplyInput, account: Target, newId: string | undefined, duplicate = false): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO checkouts (provider, id, plan, created_at, account_id, created_account, duplicate, completed_at)
-       VALUES (?2, ?3, ?4, ?5, ${account.sql}, CASE WHEN ${account.sql} = ?6 THEN 1 ELSE 0 END, ?7, ?5)
+      `INSERT INTO checkouts (provider, id, plan, created_at, account_id, created_account, duplicate, completed_at, story, story_via)
+       VALUES (?2, ?3, ?4, ?5, ${account.sql}, CASE WHEN ${account.sql} = ?6 THEN 1 ELSE 0 END, ?7, ?5, ?8, ?9)
        ON CONFLICT (provider, id) DO UPDATE SET
          account_id = COALESCE(checkouts.account_id, excluded.account_id),
          created_account = MAX(checkouts.created_account, excluded.created_account),
          duplicate = MAX(checkouts.duplicate, excluded.duplicate),
-         completed_at = COALESCE(checkouts.completed_at, excluded.completed_at)`,
+         completed_at = COALESCE(checkouts.completed_at, excluded.completed_at),
+         story = COALESCE(checkouts.story, excluded.story),
+         story_via = COALESCE(checkouts.story_via, excluded.story_via)`,
     )
-    .bind(account.value, provider.name, checkout!.id, subscription.plan ?? '', now, newId ?? null, duplicate ? 1 : 0);
+    .bind(
+      account.value,
+      provider.name,
+      checkout!.id,
+      subscription.plan ?? '',
+      now,
+      newId ?? null,
+      duplicate ? 1 : 0,
+      subscription.attribution?.story ?? null,
+      subscription.attribution?.via ?? null,
+    );
 }
 
 /**
@@ -233,8 +310,8 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
   return db
     .prepare(
       `INSERT INTO subscriptions (account_id, plan, status, current_period_end, past_due_since, cancel_at_period_end, provider,
-         provider_subscription_id, last_payment_at, last_payment_amount, last_payment_currency, updated_at)
-       VALUES (${account.sql}, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9, ?10, ?11, ?12)
+         provider_subscription_id, last_payment_at, last_payment_amount, last_payment_currency, updated_at, story, story_via)
+       VALUES (${account.sql}, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15)
        ON CONFLICT (account_id) DO UPDATE SET
          plan = excluded.plan,
          status = excluded.status,
@@ -248,7 +325,9 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
          last_payment_at = COALESCE(excluded.last_payment_at, subscriptions.last_payment_at),
          last_payment_amount = COALESCE(excluded.last_payment_amount, subscriptions.last_payment_amount),
          last_payment_currency = COALESCE(excluded.last_payment_currency, subscriptions.last_payment_currency),
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at,
+         story = excluded.story,
+         story_via = excluded.story_via
        WHERE excluded.updated_at >= subscriptions.updated_at
          AND (${same}
               OR subscriptions.status = 'ended'
@@ -270,5 +349,7 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
       sub.lastPayment?.currency ?? null,
       now,
       settings.payments.graceDays * DAY,
+      sub.attribution?.story ?? null,
+      sub.attribution?.via ?? null,
     );
 }

@@ -1,5 +1,6 @@
 import type { PaymentProviderName } from '../../src/paywall/settings.ts';
 import type { Plan } from '../../src/paywall/plans.ts';
+import type { Attribution } from '../analytics/events.ts';
 
 /**
  * What the product needs from a payment provider, whichever one the publisher chose in
@@ -44,6 +45,11 @@ export interface CheckoutRequest {
   cancelPath: string;
   /** A logged-in reader's account: its email, and its customer at this provider, if it has one. */
   account?: { id: string; email: string; customerId?: string };
+  /**
+   * The story the checkout started from, kept by the provider with the subscription (metadata,
+   * notes) and read back from it, so the ledger never takes it from a browser.
+   */
+  attribution: Attribution | null;
 }
 
 export interface StartedCheckout {
@@ -91,6 +97,8 @@ export interface SubscriptionState {
   /** Whether it ends at the period end; undefined when the provider does not say (Razorpay). */
   cancelAtPeriodEnd: boolean | undefined;
   lastPayment: Payment | null;
+  /** The story its checkout started from, as the checkout gave it to the provider. */
+  attribution: Attribution | null;
 }
 
 export interface Payment {

@@ -1,5 +1,6 @@
 import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
+import { attributionFrom } from '../analytics/events.ts';
 import {
   PaymentsConfigError,
   ProviderNotFoundError,
@@ -211,14 +212,14 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
   return {
     name: 'razorpay',
 
-    async startCheckout({ plan, account }: CheckoutRequest): Promise<StartedCheckout> {
+    async startCheckout({ plan, account, attribution }: CheckoutRequest): Promise<StartedCheckout> {
       const planId = await planIdFor(plan);
       const created = await request<RazorpaySubscription>('start a subscription', 'POST', '/v1/subscriptions', {
         plan_id: planId,
         total_count: Math.max(1, Math.floor((YEARS_OF_RENEWALS * 12) / plan.months)),
         quantity: 1,
         customer_notify: 1,
-        notes: { plan: plan.id },
+        notes: { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}) },
         ...(account?.customerId ? { customer_id: account.customerId } : {}),
         ...(account ? { notify_info: { notify_email: account.email } } : {}),
       });
@@ -241,10 +242,11 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
       const found = await subscription(id);
       const status = statusOf(found.status);
       const [last] = await paidInvoices(id);
+      const notes = notesOf(found.notes);
       return {
         id: found.id,
         customerId: found.customer_id,
-        plan: notesOf(found.notes)['plan'],
+        plan: notes['plan'],
         status,
         currentPeriodEnd: (status === 'ended' ? (found.ended_at ?? found.current_end) : found.current_end) ?? 0,
         // A failed charge leaves the period where it was: the unpaid one began at its end.
@@ -252,6 +254,7 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
         // Razorpay's subscriptions do not say whether they end at the cycle's end.
         cancelAtPeriodEnd: undefined,
         lastPayment: last ? { at: last.paid_at!, amount: last.amount_paid, currency: last.currency } : null,
+        attribution: attributionFrom(notes['story'], notes['story_via']),
       };
     },
 

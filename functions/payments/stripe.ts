@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { PAGES } from '../../src/paywall/contract.ts';
+import { attributionFrom } from '../analytics/events.ts';
 import {
   PaymentsConfigError,
   ProviderNotFoundError,
@@ -167,22 +168,24 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
       pastDueSince: status === 'past_due' ? (item?.current_period_start ?? null) : null,
       cancelAtPeriodEnd: subscription.cancel_at_period_end,
       lastPayment: paid ? { at: paid.status_transitions.paid_at!, amount: paid.amount_paid, currency: paid.currency.toUpperCase() } : null,
+      attribution: attributionFrom(subscription.metadata['story'], subscription.metadata['story_via']),
     };
   }
 
   return {
     name: 'stripe',
 
-    async startCheckout({ plan, origin, cancelPath, account }: CheckoutRequest): Promise<StartedCheckout> {
+    async startCheckout({ plan, origin, cancelPath, account, attribution }: CheckoutRequest): Promise<StartedCheckout> {
       const customer = account?.customerId ? { customer: account.customerId } : account ? { customer_email: account.email } : {};
+      const metadata = { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}) };
       const session = await call('start a checkout', async () =>
         stripe.checkout.sessions.create({
           mode: 'subscription',
           line_items: [await lineItem(plan)],
           ...customer,
           ...(account ? { client_reference_id: account.id } : {}),
-          metadata: { plan: plan.id },
-          subscription_data: { metadata: { plan: plan.id } },
+          metadata,
+          subscription_data: { metadata },
           success_url: `${origin}${PAGES.checkoutReturn}?checkout={CHECKOUT_SESSION_ID}`,
           cancel_url: `${origin}${cancelPath}`,
         }),

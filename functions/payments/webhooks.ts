@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { settings } from '../../src/paywall/settings.ts';
+import { count } from '../analytics/index.ts';
+import type { Count } from '../analytics/events.ts';
 import type { AppEnv } from '../env.ts';
 import { cacheAs } from '../response/index.ts';
 import { applySubscription, isProcessed, PaymentConflictError, recordEvent, type Applied } from './ledger.ts';
@@ -35,7 +37,9 @@ export async function receiveWebhook(c: Context<AppEnv>): Promise<Response> {
 
   try {
     if (await isProcessed(c.env.DB, provider.name, event.id)) return c.json({ received: event.id, outcome: 'already applied' });
-    return c.json({ received: event.id, outcome: await apply(c.env.DB, provider, event, seconds) });
+    const { outcome, counts } = await apply(c.env.DB, provider, event, seconds);
+    count(c, ...counts);
+    return c.json({ received: event.id, outcome });
   } catch (error) {
     const retry = error instanceof ProviderUnavailableError || error instanceof PaymentConflictError ? 'the provider or a concurrent write' : 'storage';
     console.error(`payments: event ${event.id} (${event.type}) not applied, failed on ${retry}; the provider will retry:`, error);
@@ -43,8 +47,14 @@ export async function receiveWebhook(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
+interface Result {
+  outcome: Applied['outcome'] | 'cannot apply';
+  /** What applying it changed, for the newsroom. */
+  counts: Count[];
+}
+
 /** Applies one verified event, or notes one that can never apply. */
-async function apply(db: D1Database, provider: PaymentProvider, event: WebhookEvent, now: number): Promise<Applied['outcome'] | 'cannot apply'> {
+async function apply(db: D1Database, provider: PaymentProvider, event: WebhookEvent, now: number): Promise<Result> {
   if (event.unusable) return acknowledge(db, provider, event, event.unusable, now);
   try {
     const checkout = event.checkoutId ? await provider.readCheckout(event.checkoutId) : undefined;
@@ -52,11 +62,11 @@ async function apply(db: D1Database, provider: PaymentProvider, event: WebhookEv
     if (!subscriptionId) {
       // An event type we do not act on, or a checkout not paid yet: noted, so a replay stays a no-op.
       await recordEvent(db, provider.name, event, now);
-      return 'ignored';
+      return { outcome: 'ignored', counts: [] };
     }
     const subscription = await provider.readSubscription(subscriptionId);
-    const applied = await applySubscription(db, { provider, subscription, ...(checkout?.paid ? { checkout } : {}), event, now });
-    return applied.outcome;
+    const { outcome, counts } = await applySubscription(db, { provider, subscription, ...(checkout?.paid ? { checkout } : {}), event, now });
+    return { outcome, counts };
   } catch (error) {
     if (!(error instanceof ProviderNotFoundError)) throw error;
     return acknowledge(db, provider, event, error.message, now);
@@ -67,8 +77,8 @@ async function apply(db: D1Database, provider: PaymentProvider, event: WebhookEv
  * An event no retry can apply: noted, so a replay stays a no-op, and answered 2xx, so the
  * provider stops sending it for days. The log line is where an operator learns of it.
  */
-async function acknowledge(db: D1Database, provider: PaymentProvider, event: WebhookEvent, why: string, now: number): Promise<'cannot apply'> {
+async function acknowledge(db: D1Database, provider: PaymentProvider, event: WebhookEvent, why: string, now: number): Promise<Result> {
   await recordEvent(db, provider.name, event, now);
   console.warn(`payments: event ${event.id} (${event.type}) can never apply, so it is acknowledged and not applied: ${why}`);
-  return 'cannot apply';
+  return { outcome: 'cannot apply', counts: [] };
 }

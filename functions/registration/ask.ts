@@ -5,6 +5,8 @@ import { MAX_EMAIL_LENGTH, normalEmail } from '../accounts/email.ts';
 import { loginPage, minutes } from '../accounts/login.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
 import { findAccount } from '../accounts/store.ts';
+import { attributionFor } from '../analytics/attribution.ts';
+import { count } from '../analytics/index.ts';
 import { countAttempt, linkThrottleKeys } from '../accounts/throttle.ts';
 import { EmailUnavailableError, sendEmail } from '../email/index.ts';
 import type { AppEnv } from '../env.ts';
@@ -51,7 +53,7 @@ export async function askForLink(c: Context<AppEnv>): Promise<Response> {
   }
 
   const account = await findAccount(db, email);
-  const token = await createLink(db, email, returnTo, now);
+  const token = await createLink(db, email, returnTo, await attributionFor(c, returnTo, 'offer'), now);
   const origin = new URL(c.req.url).origin;
   const link = `${origin}${PAGES.loginLink}?${LOGIN_LINK_PARAM}=${token}`;
   try {
@@ -63,5 +65,6 @@ export async function askForLink(c: Context<AppEnv>): Promise<Response> {
       detail: `Nothing is wrong with your address: our email service did not answer. Please <a href="${PAGES.login}">try again</a> in a minute.`,
     });
   }
+  count(c, { event: 'link_sent' });
   return builtPage(c, PAGES.emailLink, 200, new HTMLRewriter().on(hook(HOOKS.loginLinkField, 'email'), text(email)));
 }

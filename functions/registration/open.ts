@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { COOKIES, HOOKS, hook, LOGIN_LINK_PARAM, PAGES } from '../../src/paywall/contract.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
 import { accountForProvenEmail, subscriptionOf } from '../accounts/store.ts';
+import { count } from '../analytics/index.ts';
 import type { AppEnv } from '../env.ts';
 import { attribute, builtPage, text } from '../pages/built.ts';
 import { clearCookie, setCookie } from '../response/index.ts';
@@ -55,7 +56,8 @@ export async function useLoginLink(c: Context<AppEnv>): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   const link = isTokenShaped(held) ? await useLink(c.env.DB, held, now) : null;
   if (!link) return linkPage(c, { state: 'gone' });
-  const account = await accountForProvenEmail(c.env.DB, link.email, now);
+  const { account, created } = await accountForProvenEmail(c.env.DB, link.email, now);
+  count(c, { event: 'link_used' }, ...(created ? [{ event: 'registration', from: link.from } as const] : []));
   const subscription = await subscriptionOf(c.env.DB, account.id);
   await logInAs(c, { account_id: account.id, ...(subscription ?? { plan: null }) }, new Date(now * 1000));
   return c.redirect(safeReturnPath(link.return_to), 303);

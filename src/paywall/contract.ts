@@ -17,6 +17,11 @@ export const COOKIES = {
    * the reader presses "Log in". Email scanners that open links get it too, and never press.
    */
   loginLink: 'paywall_login_link',
+  /**
+   * The story of a gift opened in this browser, signed, for 30 days: a registration or a
+   * subscription that follows is counted for it. It grants nothing.
+   */
+  giftAttribution: 'paywall_gift_story',
 } as const;
 
 /** Where stories are published: `/stories/<slug>/`. */

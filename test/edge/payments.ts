@@ -1,6 +1,7 @@
 // What the payment tests inside workerd share: a browser (a cookie jar), an account of their own
 // at the local test-mode provider (so no two tests see each other's customers or webhooks), and
 // the steps of a purchase: start a checkout, pay it, deliver the webhooks, come back.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { app } from '../../functions/index.ts';
 import { COOKIES, LOCKED_PART_CLASS, PAGES } from '../../src/paywall/contract.ts';
@@ -85,13 +86,14 @@ export class Payments {
     this.key = key;
   }
 
-  static async open(provider: PaymentProviderName): Promise<Payments> {
+  /** `changes`: other bindings for every request, webhooks included (an ANALYTICS queue to watch). */
+  static async open(provider: PaymentProviderName, changes: Partial<Env> = {}): Promise<Payments> {
     settings.payments.provider = provider;
     const id = crypto.randomUUID().replaceAll('-', '');
     const payments =
       provider === 'stripe'
-        ? new Payments(provider, { STRIPE_SECRET_KEY: `sk_test_${id}`, STRIPE_WEBHOOK_SECRET: `whsec_${id}` }, `sk_test_${id}`)
-        : new Payments(provider, { RAZORPAY_KEY_ID: `rzp_test_${id}`, RAZORPAY_KEY_SECRET: `secret_${id}`, RAZORPAY_WEBHOOK_SECRET: `hook_${id}` }, `rzp_test_${id}`);
+        ? new Payments(provider, { ...changes, STRIPE_SECRET_KEY: `sk_test_${id}`, STRIPE_WEBHOOK_SECRET: `whsec_${id}` }, `sk_test_${id}`)
+        : new Payments(provider, { ...changes, RAZORPAY_KEY_ID: `rzp_test_${id}`, RAZORPAY_KEY_SECRET: `secret_${id}`, RAZORPAY_WEBHOOK_SECRET: `hook_${id}` }, `rzp_test_${id}`);
     const account =
       provider === 'stripe'
         ? { provider, webhookSecret: payments.bindings.STRIPE_WEBHOOK_SECRET }
@@ -136,13 +138,17 @@ export class Payments {
     return this.control<Delivery[]>('outbox/drain');
   }
 
-  /** Posts one signed delivery to the Worker, as the provider would. */
+  /** Posts one signed delivery to the Worker, as the provider would, and waits for what it left running. */
   async post(delivery: Delivery, bindings: Env = this.bindings): Promise<Response> {
-    return app.request(
+    const context = createExecutionContext();
+    const response = await app.request(
       `${ORIGIN}/payments/webhooks/${delivery.provider}`,
       { method: 'POST', headers: { ...delivery.headers, 'Content-Type': 'application/json' }, body: delivery.body },
       bindings,
+      context,
     );
+    await waitOnExecutionContext(context);
+    return response;
   }
 
   /**
