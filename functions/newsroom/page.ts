@@ -2,12 +2,14 @@ import { escapeHtml } from '../../src/paywall/html.ts';
 import { formatMinor } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { LAST_DAYS, type Period } from './period.ts';
-import type { Column, Table } from './tables.ts';
+import type { LiveSubscriptions } from './queries.ts';
+import type { Column, FiguresRow, FunnelRow, MeterRow, MetricRow, StoryRow, Table } from './tables.ts';
 
 /**
  * The dashboard's HTML, which the edge puts into the build's shell (src/pages/newsroom/index.astro).
- * Every value is escaped here. Charts are inline SVG drawn from the same rows as the table beside
- * them; the SVG is hidden from assistive technology, which reads the table.
+ * Every value is escaped here. The charts are inline SVG bars drawn beside the figures they show,
+ * in the same table, and hidden from assistive technology, which reads the figures; they hold no
+ * text, so every text on the page has a contrast that can be checked.
  */
 
 export const STORIES_PER_PAGE = 25;
@@ -40,12 +42,37 @@ export function sorted<Row>(table: Table<Row>, sorting: Sorting): Row[] {
   });
 }
 
-function cells<Row>(columns: Column<Row>[], row: Row, header = 0): string {
+/** A bar for a figure, as wide as its share of the largest in its table: the chart, drawn beside the number it shows. */
+function bar(value: number, max: number): string {
+  const width = max > 0 ? Math.round((value / max) * 1000) / 10 : 0;
+  return `<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect width="${width}" height="10"></rect></svg>`;
+}
+
+interface TableOptions<Row> {
+  /** How many leading columns name the row (1 unless said). */
+  header?: number;
+  /** Headings that replace the plain ones (the sort links). */
+  heads?: string[];
+  rowClass?: (row: Row) => string;
+  /** The column whose figures get a bar. */
+  bars?: string;
+}
+
+/** The columns the page shows: all but those kept for the CSV only. */
+function shownColumns<Row>(table: Table<Row>): Column<Row>[] {
+  return table.columns.filter((column) => !column.csvOnly);
+}
+
+function cells<Row>(columns: Column<Row>[], row: Row, options: TableOptions<Row>, max: number): string {
+  const header = options.header ?? 1;
   return columns
     .map((column, index) => {
-      const value = column.shown ? column.shown(row) : String(column.value(row));
-      const numeric = typeof column.value(row) === 'number';
-      return index < header ? `<th scope="row">${escapeHtml(value)}</th>` : `<td${numeric ? ' class="num"' : ''}>${escapeHtml(value)}</td>`;
+      const raw = column.value(row);
+      const value = escapeHtml(column.shown ? column.shown(row) : String(raw));
+      if (index < header) return `<th scope="row">${value}</th>`;
+      // A blank figure (a rate with nothing to divide by) lines up with the figures around it.
+      if (typeof raw !== 'number') return raw === '' ? `<td class="num">${value}</td>` : `<td>${value}</td>`;
+      return `<td class="num">${column.key === options.bars ? bar(raw, max) : ''}${value}</td>`;
     })
     .join('');
 }
@@ -54,34 +81,23 @@ function csvLink(table: Table<unknown>, period: Period): string {
   return `<a class="csv" href="/newsroom/${table.name}.csv?from=${period.from}&amp;to=${period.to}" download>${escapeHtml(table.caption)} as CSV</a>`;
 }
 
-/** A table with its caption and CSV link; `header` columns name the row. `heads` may replace the column headings (the sort links). */
-function tableHtml<Row>(table: Table<Row>, rows: Row[], period: Period, options: { header?: number; heads?: string[]; rowClass?: (row: Row) => string } = {}): string {
-  const heads = options.heads ?? table.columns.map((column) => `<th scope="col">${escapeHtml(column.label)}</th>`);
-  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(table.caption)}">
+/**
+ * A table with its caption and CSV link. The wrapper scrolls sideways on a narrow screen, and is
+ * named apart from the section it sits in, so that landmarks stay distinguishable.
+ */
+function tableHtml<Row>(table: Table<Row>, rows: Row[], period: Period, options: TableOptions<Row> = {}): string {
+  const columns = shownColumns(table);
+  const heads = options.heads ?? columns.map((column) => `<th scope="col">${escapeHtml(column.label)}</th>`);
+  const barColumn = columns.find((column) => column.key === options.bars);
+  const max = barColumn ? Math.max(0, ...rows.map((row) => Number(barColumn.value(row)) || 0)) : 0;
+  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(`Table: ${table.caption}`)}">
 <table class="figures">
-<caption>${escapeHtml(table.caption)}</caption>
+<caption class="visually-hidden">${escapeHtml(table.caption)}</caption>
 <thead><tr>${heads.join('')}</tr></thead>
-<tbody>${rows.map((row) => `<tr${options.rowClass?.(row) ? ` class="${options.rowClass(row)}"` : ''}>${cells(table.columns, row, options.header ?? 1)}</tr>`).join('\n')}</tbody>
+<tbody>${rows.map((row) => `<tr${options.rowClass?.(row) ? ` class="${options.rowClass(row)}"` : ''}>${cells(columns, row, options, max)}</tr>`).join('\n')}</tbody>
 </table>
 </div>
 <p class="csv-link">${csvLink(table as Table<unknown>, period)}</p>`;
-}
-
-/** Horizontal bars, one per item, scaled to the largest; labels and values are drawn too, for sighted readers. */
-export function barChart(items: { label: string; value: number }[]): string {
-  const max = Math.max(1, ...items.map((item) => item.value));
-  const rowHeight = 28;
-  const labelWidth = 260;
-  const barWidth = 420;
-  const height = items.length * rowHeight;
-  const bars = items
-    .map((item, index) => {
-      const y = index * rowHeight;
-      const width = Math.max(item.value > 0 ? 2 : 0, Math.round((item.value / max) * barWidth));
-      return `<text x="0" y="${y + 18}" class="chart-label">${escapeHtml(item.label)}</text><rect x="${labelWidth}" y="${y + 5}" width="${width}" height="${rowHeight - 10}" class="chart-bar"></rect><text x="${labelWidth + width + 6}" y="${y + 18}" class="chart-value">${escapeHtml(number(item.value))}</text>`;
-    })
-    .join('');
-  return `<svg class="chart" viewBox="0 0 ${labelWidth + barWidth + 90} ${height}" aria-hidden="true" focusable="false">${bars}</svg>`;
 }
 
 function pickerHtml(period: Period): string {
@@ -112,7 +128,7 @@ const NAME_COLUMNS = new Set(['path', 'title', 'section', 'author']);
 
 /** The headings of a sortable table: each a link that sorts by its column, the other way when it already does. */
 function sortHeads<Row>(table: Table<Row>, sorting: Sorting, period: Period): string[] {
-  return table.columns.map((column) => {
+  return shownColumns(table).map((column) => {
     const current = column.key === sorting.key;
     // Figures sort largest first, names from A; a second click on the sorted column turns it round.
     const descending = current ? !sorting.descending : !NAME_COLUMNS.has(column.key);
@@ -133,19 +149,20 @@ ${sorting.page < pages ? link(sorting.page + 1, 'Next page', 'next') : ''}
 </p></nav>`;
 }
 
+/** Everything the dashboard shows for one period. */
 export interface Dashboard {
   period: Period;
-  funnel: Table<import('./tables.ts').FunnelRow>;
-  stories: Table<import('./tables.ts').StoryRow>;
+  funnel: Table<FunnelRow>;
+  stories: Table<StoryRow>;
   storySorting: Sorting;
-  sections: Table<import('./tables.ts').FiguresRow>;
-  authors: Table<import('./tables.ts').FiguresRow>;
-  meter: Table<import('./tables.ts').MeterRow>;
+  sections: Table<FiguresRow>;
+  authors: Table<FiguresRow>;
+  meter: Table<MeterRow>;
   largerAllowance: number;
-  subscriptions: Table<import('./queries.ts').LiveSubscriptions>;
+  subscriptions: Table<LiveSubscriptions>;
   monthlyRevenue: number;
-  money: Table<import('./tables.ts').MetricRow>;
-  gifts: Table<import('./tables.ts').MetricRow>;
+  money: Table<MetricRow>;
+  gifts: Table<MetricRow>;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -157,27 +174,24 @@ export function dashboardHtml(d: Dashboard): string {
   const pages = Math.max(1, Math.ceil(d.stories.rows.length / STORIES_PER_PAGE));
   const page = Math.min(d.storySorting.page, pages);
   const storyRows = sorted(d.stories, d.storySorting).slice((page - 1) * STORIES_PER_PAGE, page * STORIES_PER_PAGE);
-  const mainSteps = d.funnel.rows.filter((row) => !row.part);
-  const meterByAllowance = [...new Set(d.meter.rows.map((row) => row.allowance))];
   return [
-    `<p class="newsroom-period">${escapeHtml(period.label)}, in ${escapeHtml(settings.timeZone)} time. Compared with the ${escapeHtml(period.previous.from)} to ${escapeHtml(period.previous.to)}.</p>`,
+    `<p class="newsroom-period">${escapeHtml(period.label)}, in ${escapeHtml(settings.timeZone)} time. Compared with the same number of days before: ${escapeHtml(period.previous.label)}.</p>`,
     pickerHtml(period),
-    section('funnel', 'Funnel', `${barChart(mainSteps.map((row) => ({ label: row.step, value: row.count })))}\n${tableHtml(d.funnel, d.funnel.rows, period, { rowClass: (row) => (row.part ? 'part' : '') })}`),
-    section('stories', 'Stories', `${tableHtml(d.stories, storyRows, period, { header: 2, heads: sortHeads(d.stories, { ...d.storySorting, page }, period) })}\n${pagerHtml('stories', { ...d.storySorting, page }, pages, period)}`),
-    section('sections', 'Sections', `${barChart(d.sections.rows.map((row) => ({ label: row.name, value: row.views })))}\n${tableHtml(d.sections, d.sections.rows, period)}`),
-    section('authors', 'Authors', tableHtml(d.authors, d.authors.rows, period)),
+    section('funnel', 'Funnel', tableHtml(d.funnel, d.funnel.rows, period, { bars: 'count', rowClass: (row) => (row.part ? 'part' : '') })),
+    section('stories', 'Stories', `${tableHtml(d.stories, storyRows, period, { heads: sortHeads(d.stories, { ...d.storySorting, page }, period), bars: d.storySorting.key })}\n${pagerHtml('stories', { ...d.storySorting, page }, pages, period)}`),
+    section('sections', 'Sections', tableHtml(d.sections, d.sections.rows, period, { bars: 'views' })),
+    section('authors', 'Authors', tableHtml(d.authors, d.authors.rows, period, { bars: 'views' })),
     section(
       'meter',
       'Meter',
-      `${meterByAllowance.map((allowance) => barChart(d.meter.rows.filter((row) => row.allowance === allowance).map((row) => ({ label: row.position, value: row.reads })))).join('\n')}
-<p>Registered readers who read past the ${settings.freeStoriesPerMonth} stories of the anonymous allowance: <strong>${number(d.largerAllowance)}</strong>.</p>
-${tableHtml(d.meter, d.meter.rows, period, { header: 2 })}`,
+      `<p>Registered readers who read past the ${settings.freeStoriesPerMonth} stories of the anonymous allowance: <strong>${number(d.largerAllowance)}</strong>.</p>
+${tableHtml(d.meter, d.meter.rows, period, { header: 2, bars: 'reads' })}`,
     ),
     section(
       'money',
       'Money',
       `<p>Recurring revenue per month, from billed subscriptions set to renew: <strong>${escapeHtml(formatMinor(d.monthlyRevenue))}</strong>.</p>
-${tableHtml(d.subscriptions, d.subscriptions.rows, period, { header: 0 })}
+${tableHtml(d.subscriptions, d.subscriptions.rows, period, { bars: 'count' })}
 ${tableHtml(d.money, d.money.rows, period)}`,
     ),
     section('gifts', 'Gifts and feeds', tableHtml(d.gifts, d.gifts.rows, period)),

@@ -12,7 +12,7 @@ export interface Period {
   /** What the picker chose: `last=7`, `month=2026-11`, or `from=…&to=…`, to keep in links. */
   query: string;
   label: string;
-  previous: { from: string; to: string };
+  previous: { from: string; to: string; label: string };
 }
 
 /** The lengths the picker offers. */
@@ -57,7 +57,8 @@ function span(from: string, to: string): string {
 
 function period(from: string, to: string, query: string, label: string): Period {
   const length = (dayValue(to)! - dayValue(from)!) / DAY_MS + 1;
-  return { from, to, query, label, previous: { from: addDays(from, -length), to: addDays(from, -1) } };
+  const previous = { from: addDays(from, -length), to: addDays(from, -1) };
+  return { from, to, query, label, previous: { ...previous, label: span(previous.from, previous.to) } };
 }
 
 export class PeriodError extends Error {

@@ -17,6 +17,8 @@ export interface Column<Row> {
   value: (row: Row) => Cell;
   /** How the page writes the value; the CSV keeps it raw. */
   shown?: (row: Row) => string;
+  /** In the CSV only: the page has no room for it. */
+  csvOnly?: true;
 }
 
 export interface Table<Row> {
@@ -29,13 +31,16 @@ export interface Table<Row> {
 
 const number = (value: number) => new Intl.NumberFormat(settings.locale).format(value);
 
+/** What the page shows for a rate with nothing to divide by: words, which screen readers read and axe can check. */
+const NOTHING_TO_DIVIDE = 'n/a';
+
 /** A share as a fraction with four decimals, or '' when there is nothing to divide by. */
 export function share(part: number, whole: number): Cell {
   return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : '';
 }
 
 export function percent(value: Cell): string {
-  return typeof value === 'number' ? new Intl.NumberFormat(settings.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value) : '–';
+  return typeof value === 'number' ? new Intl.NumberFormat(settings.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value) : NOTHING_TO_DIVIDE;
 }
 
 function count<Row>(key: string, label: string, of: (row: Row) => number): Column<Row> {
@@ -65,7 +70,7 @@ function figureColumns<Row extends StoryFigures>(): Column<Row>[] {
     count('registrations', 'Registrations', (row) => row.registrations),
     count('checkouts', 'Checkouts', (row) => row.checkouts),
     count('subscriptions', 'Subscriptions', (row) => row.subscriptions),
-    { key: 'subscriptions_per_1000_wall_views', label: 'Subscriptions per 1,000 wall views', value: perThousandWallViews, shown: (row) => String(perThousandWallViews(row) === '' ? '–' : perThousandWallViews(row)) },
+    { key: 'subscriptions_per_1000_wall_views', label: 'Subscriptions per 1,000 walls', value: perThousandWallViews, shown: (row) => String(perThousandWallViews(row) === '' ? NOTHING_TO_DIVIDE : perThousandWallViews(row)) },
   ];
 }
 
@@ -91,7 +96,7 @@ export function storiesTable(rows: StoryRow[]): Table<StoryRow> {
     name: 'stories',
     caption: 'Stories',
     columns: [
-      { key: 'path', label: 'Path', value: (row) => row.path },
+      { key: 'path', label: 'Path', value: (row) => row.path, csvOnly: true },
       { key: 'title', label: 'Story', value: (row) => row.name },
       { key: 'section', label: 'Section', value: (row) => row.section },
       { key: 'author', label: 'Author', value: (row) => row.author },
