@@ -4,7 +4,7 @@ import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { settings } from './src/paywall/settings.ts';
 import { readFileSync } from 'node:fs';
-import { FULL_PREFIX, MANIFEST_PREFIX, manifestIndexPath, PAGES } from './src/paywall/contract.ts';
+import { FULL_PREFIX, MANIFEST_PREFIX, manifestIndexPath, NEWSROOM_PREFIX, PAGES } from './src/paywall/contract.ts';
 import { loadEmails } from './src/emails.ts';
 
 /** Pages for one reader (log-in, links, account, checkout return), never for search engines. */
@@ -51,7 +51,7 @@ export default defineConfig({
     mdx(),
     sitemap({
       // Every public page once. Full-text pages are guarded by the edge and never advertised;
-      // account and checkout pages are for readers, not search engines.
+      // account and checkout pages are for readers, and the newsroom for staff, not search engines.
       filter: (page) => {
         const path = new URL(page).pathname;
         return (
@@ -59,6 +59,7 @@ export default defineConfig({
           !path.startsWith(`${MANIFEST_PREFIX}/`) &&
           !readerPages.includes(path) &&
           !path.startsWith(PAGES.account) &&
+          !path.startsWith(NEWSROOM_PREFIX) &&
           !embargoedPaths().has(path)
         );
       },

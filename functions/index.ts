@@ -13,7 +13,8 @@ import { hideEmbargoedCards } from './embargo/index.ts';
 import type { AppEnv } from './env.ts';
 import { safePage } from './pages/index.ts';
 import { notFound } from './pages/not-found.ts';
-import { canonicalPath, isGuardedPath } from './paths/index.ts';
+import { newsroom, staffGate } from './newsroom/index.ts';
+import { canonicalPath, isGuardedPath, isNewsroomPath } from './paths/index.ts';
 import { cacheAs, finish } from './response/index.ts';
 import { scheduled } from './scheduled/index.ts';
 import { secretAddresses } from './security/index.ts';
@@ -47,6 +48,9 @@ app.on(['GET', 'HEAD'], '*', async (c, next) => {
   return c.redirect(`${canonical}${url.search}`, 301);
 });
 
+// The newsroom, in any spelling, is for staff only; everyone else gets the site's 404.
+app.use('*', (c, next) => (isNewsroomPath(new URL(c.req.url).pathname) ? staffGate(c, next) : next()));
+
 for (const path of [`${STORY_PREFIX}/*`, PAGES.login, `${PAGES.account}*`, '/logout/*', PAGES.subscribe, PAGES.checkoutReturn]) {
   app.use(path, session);
 }
@@ -65,6 +69,7 @@ app.route('/', registration);
 app.route('/', gifts);
 app.route('/', feeds);
 app.route('/', payments);
+app.route('/', newsroom);
 
 // Local use only: the emails sent lately. Without LOCAL_OUTBOX it is the site's 404.
 app.get(LOCAL_OUTBOX_PATH, outboxPage);

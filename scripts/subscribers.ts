@@ -92,7 +92,7 @@ export function listSubscribers(target: Target): SubscriberRow[] {
   );
 }
 
-function accountId(target: Target, email: string): string {
+export function accountId(target: Target, email: string): string {
   const [row] = query<{ id: string }>(target, `SELECT id FROM accounts WHERE email = ${sql(email)}`);
   if (!row) throw new AdminError(`There is no account for ${email}.`);
   return row.id;

@@ -3,7 +3,7 @@
 // of the stories still under embargo. The edge refuses outside requests for these files.
 import { createHash } from 'node:crypto';
 import { fullPathOf } from './paywall/contract.ts';
-import { shardCount, shardOf, type ManifestIndex, type ManifestStory } from './paywall/manifest.ts';
+import { shardCount, shardOf, type ManifestIndex, type ManifestStory, type StoryList } from './paywall/manifest.ts';
 import { allStories, isLocked } from './site.ts';
 
 function meterKeyOf(id: string): string {
@@ -38,4 +38,15 @@ async function build(): Promise<{ index: ManifestIndex; shards: ManifestStory[][
 export function builtManifest(): Promise<{ index: ManifestIndex; shards: ManifestStory[][] }> {
   cached ??= build();
   return cached;
+}
+
+/** Titles, sections and authors of this build's stories, for the newsroom (src/paywall/manifest.ts StoryList). */
+export async function builtStoryList(): Promise<StoryList> {
+  const stories = await allStories();
+  return {
+    version: 1,
+    sections: Object.fromEntries(stories.map((story) => [story.section.id, story.section.data.name])),
+    authors: Object.fromEntries(stories.map((story) => [story.author.id, story.author.data.name])),
+    stories: stories.map((story) => [story.path, story.entry.data.title, story.section.id, story.author.id]),
+  };
 }

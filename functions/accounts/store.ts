@@ -116,3 +116,19 @@ export function deleteAccountSessions(db: D1Database, sessionId: string): Promis
     .bind(sessionId)
     .run();
 }
+
+/**
+ * Whether a session is live (as `findSession` decides) and belongs to staff with a proven email:
+ * who may see the newsroom. Asked apart from `findSession`, so that no reader's request reads the role.
+ */
+export async function isStaffSession(db: D1Database, sessionId: string, now: number): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT 1 AS staff FROM sessions s
+         JOIN accounts a ON a.id = s.account_id AND a.session_epoch = s.epoch
+        WHERE s.id = ? AND s.expires_at > ? AND a.staff = 1 AND a.email_confirmed_at IS NOT NULL`,
+    )
+    .bind(sessionId, now)
+    .first<{ staff: number }>();
+  return row !== null;
+}

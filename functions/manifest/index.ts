@@ -1,5 +1,5 @@
-import { manifestIndexPath, manifestShardPath } from '../../src/paywall/contract.ts';
-import { isManifestIndex, isManifestShard, shardOf, type ManifestIndex, type ManifestStory } from '../../src/paywall/manifest.ts';
+import { manifestIndexPath, manifestShardPath, manifestStoryListPath } from '../../src/paywall/contract.ts';
+import { isManifestIndex, isManifestShard, isStoryList, shardOf, type ManifestIndex, type ManifestStory, type StoryList } from '../../src/paywall/manifest.ts';
 
 type Shard = ReadonlyMap<string, ManifestStory>;
 
@@ -53,4 +53,11 @@ export async function manifestEntry(assets: Fetcher, origin: string, path: strin
     loaded.shards.set(shard, stories);
   }
   return (await stories).get(path);
+}
+
+/** Every story's title, section and author (read whole, for the newsroom only). Throws when it cannot be read. */
+export async function loadStoryList(assets: Fetcher, origin: string): Promise<StoryList> {
+  const list = await fetchJson(assets, manifestStoryListPath(), origin);
+  if (!isStoryList(list)) throw new Error('The build\'s story list is not in the expected format; rebuild the site');
+  return list;
 }

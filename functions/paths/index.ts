@@ -1,4 +1,4 @@
-import { FULL_PREFIX, MANIFEST_PREFIX, STORY_PREFIX } from '../../src/paywall/contract.ts';
+import { FULL_PREFIX, MANIFEST_PREFIX, NEWSROOM_PREFIX, STORY_PREFIX } from '../../src/paywall/contract.ts';
 
 /** Dot segments resolved and empty segments dropped; a trailing slash is kept. */
 function resolveSegments(path: string): string {
@@ -23,24 +23,35 @@ function names(path: string, guarded: string): boolean {
 
 /**
  * True when a request path, in any spelling the asset server might resolve (percent-encoding,
- * double encoding, case, repeated or back slashes, dot segments), names a file only the edge may
- * read: the full-text pages and the manifest.
+ * double encoding, case, repeated or back slashes, dot segments), is one of `prefixes` or below it.
+ * A path still encoded after three rounds, or undecodable, counts as under them: no page of ours
+ * is spelled like that, and refusing it is the safe answer.
  */
-export function isGuardedPath(pathname: string): boolean {
+function spelledUnder(pathname: string, prefixes: readonly string[]): boolean {
   let spelling = pathname;
   for (let round = 0; round < 3; round++) {
     const path = normalise(spelling);
-    if (names(path, FULL_PREFIX) || names(path, MANIFEST_PREFIX)) return true;
+    if (prefixes.some((prefix) => names(path, prefix))) return true;
     let decoded: string;
     try {
       decoded = decodeURIComponent(spelling);
     } catch {
-      return true; // Undecodable: no file of ours has such a name.
+      return true;
     }
     if (decoded === spelling) return false;
     spelling = decoded;
   }
-  return true; // Still encoded after three rounds: no page of ours is spelled like that.
+  return true;
+}
+
+/** A file only the edge may read: the full-text pages and the manifest. */
+export function isGuardedPath(pathname: string): boolean {
+  return spelledUnder(pathname, [FULL_PREFIX, MANIFEST_PREFIX]);
+}
+
+/** A path of the newsroom, which only staff may see. */
+export function isNewsroomPath(pathname: string): boolean {
+  return spelledUnder(pathname, [NEWSROOM_PREFIX]);
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;

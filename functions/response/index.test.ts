@@ -12,7 +12,7 @@ import { storyWith } from '../../test/edge/publication.ts';
 import { cookiesFor, finalResponse, stricter } from './index.ts';
 import type { Outcome } from './outcome.ts';
 
-const outcome = (parts: Partial<Outcome> = {}): Outcome => ({ cookies: new Map(), personal: false, secretUrl: false, ...parts });
+const outcome = (parts: Partial<Outcome> = {}): Outcome => ({ cookies: new Map(), personal: false, secretUrl: false, noindex: false, ...parts });
 const html = () => new Response('<p>hi</p>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 
 describe('cookies', () => {

@@ -77,6 +77,11 @@ export function personal(c: Context<AppEnv>): void {
   outcomeOf(c).personal = true;
 }
 
+/** Search engines must not index this response, should a crawler ever be let in. */
+export function noindex(c: Context<AppEnv>): void {
+  outcomeOf(c).noindex = true;
+}
+
 /** The URL holds a secret: it must reach no cache and no other site's `Referer`. */
 export function secretUrl(c: Context<AppEnv>): void {
   outcomeOf(c).secretUrl = true;
@@ -157,7 +162,7 @@ export function finalResponse(request: Request, upstream: Response, outcome: Out
     headers.set('Referrer-Policy', outcome.secretUrl ? 'no-referrer' : 'strict-origin-when-cross-origin');
   }
   // A page reached by a secret address is never indexed, should a crawler ever be handed one.
-  if (outcome.secretUrl) headers.set('X-Robots-Tag', 'noindex, nofollow');
+  if (outcome.secretUrl || outcome.noindex) headers.set('X-Robots-Tag', 'noindex, nofollow');
   return response;
 }
 
@@ -191,7 +196,7 @@ function withoutRange(request: Request): Request {
  * turned into pages by `app.onError`, so every response passes through.
  */
 export const finish: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set('outcome', { cookies: new Map(), personal: false, secretUrl: false });
+  c.set('outcome', { cookies: new Map(), personal: false, secretUrl: false, noindex: false });
   c.req.raw = withoutRange(c.req.raw);
   await next();
   let response = c.res;

@@ -26,4 +26,6 @@ export interface Outcome {
   personal: boolean;
   /** The request's URL carries a secret (a one-time link, a gift, a private feed). */
   secretUrl: boolean;
+  /** No search engine may index the response (the newsroom's pages). */
+  noindex: boolean;
 }

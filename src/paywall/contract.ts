@@ -41,6 +41,14 @@ export function manifestShardPath(shard: number): string {
   return `${MANIFEST_PREFIX}/${shard}.json`;
 }
 
+/** Every story's title, section and author, for the newsroom only: read whole, so it is kept apart from the shards stories are served by. */
+export function manifestStoryListPath(): string {
+  return `${MANIFEST_PREFIX}/stories.json`;
+}
+
+/** The newsroom's dashboard and its CSVs: for staff only, the site's 404 for everyone else. */
+export const NEWSROOM_PREFIX = '/newsroom';
+
 /** The build's full-text feed of the latest stories, which the edge serves at each subscriber's private address. */
 export const PRIVATE_FEED_PATH = `${FULL_PREFIX}/feed.xml`;
 
@@ -65,6 +73,8 @@ export const PAGES = {
   feed: '/account/feed/',
   search: '/search/',
   notFound: '/404.html',
+  /** The shell of the newsroom's dashboard, which the edge fills for staff. */
+  newsroom: '/newsroom/',
 } as const;
 
 /** The query parameter of a log-in link that holds its one-time token. */
@@ -132,6 +142,8 @@ export const HOOKS = {
   giftRefused: 'data-gift-refused',
   /** The page that shows a new gift link: its fields. */
   giftField: 'data-gift',
+  /** The newsroom's dashboard: where the edge puts the period's figures. */
+  newsroom: 'data-newsroom',
 } as const;
 
 /** The outcomes of a checkout, as the return page shows them. */

@@ -40,6 +40,25 @@ export interface ManifestShard {
   stories: ManifestStory[];
 }
 
+/**
+ * Every story's title, section and author, for the newsroom's tables (MANIFEST_PREFIX/stories.json).
+ * A story is a short tuple of ids and its title, and names are listed once, so the file stays
+ * small per story.
+ */
+export interface StoryList {
+  version: 1;
+  sections: Record<string, string>;
+  authors: Record<string, string>;
+  /** [path, title, section id, author id] */
+  stories: [path: string, title: string, section: string, author: string][];
+}
+
+export function isStoryList(value: unknown): value is StoryList {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<StoryList>;
+  return candidate.version === 1 && Array.isArray(candidate.stories) && typeof candidate.sections === 'object' && typeof candidate.authors === 'object';
+}
+
 /** Enough that the shard count stays small (about 120 files at 30,000 stories), few enough that one parses in well under a millisecond. */
 const STORIES_PER_SHARD = 256;
 

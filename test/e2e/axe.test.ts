@@ -4,7 +4,7 @@
 // the three landmarks). The stories and the section are the publication's own.
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_ACCOUNTS } from '../../scripts/demo-accounts.ts';
+import { DEMO_ACCOUNTS, DEMO_STAFF } from '../../scripts/demo-accounts.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/local-site.ts';
 import { HOOKS, PAGES } from '../../src/paywall/contract.ts';
 import { sourceStoryWith } from '../content.ts';
@@ -18,7 +18,7 @@ interface PageUnderTest {
   status: number;
   /** Something only this page shows, so a wrong page (a redirect, an error) cannot pass. */
   shows: string;
-  logIn?: boolean;
+  logIn?: { email: string; password: string };
 }
 
 function pagesUnderTest(): PageUnderTest[] {
@@ -30,7 +30,8 @@ function pagesUnderTest(): PageUnderTest[] {
     { name: 'a metered story, with its notice', path: sourceStoryWith('metered').path, status: 200, shows: HOOKS.meterNotice },
     { name: 'a story behind the wall', path: premium.path, status: 200, shows: `${HOOKS.wallReason}="premium"` },
     { name: 'the login page', path: PAGES.login, status: 200, shows: 'name="password"' },
-    { name: 'the account page', path: PAGES.account, status: 200, shows: subscriber.email, logIn: true },
+    { name: 'the account page', path: PAGES.account, status: 200, shows: subscriber.email, logIn: subscriber },
+    { name: 'the newsroom, for staff', path: PAGES.newsroom, status: 200, shows: 'id="funnel"', logIn: DEMO_STAFF },
     { name: 'the page-not-found page', path: '/no-such-page/', status: 404, shows: '<h1' },
     { name: 'a section page', path: `/sections/${premium.section}/`, status: 200, shows: 'class="story-list"' },
     { name: 'the search page', path: PAGES.search, status: 200, shows: 'name="q"' },
@@ -47,10 +48,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function logIn(page: Page) {
+async function logIn(page: Page, account: { email: string; password: string }) {
   await page.goto(PAGES.login);
-  await page.getByLabel('Email').fill(subscriber.email);
-  await page.getByLabel('Password').fill(subscriber.password);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForURL(PAGES.account);
 }
@@ -62,7 +63,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       const context = await browser.newContext(options);
       try {
         const page = await context.newPage();
-        if (target.logIn) await logIn(page);
+        if (target.logIn) await logIn(page, target.logIn);
         const response = await page.goto(target.path);
         expect(response?.status()).toBe(target.status);
         expect(await page.content()).toContain(target.shows);
