@@ -54,16 +54,20 @@ describe('a story request', () => {
     expect(JSON.stringify(message)).not.toMatch(/203\.0\.113\.7|Test Browser|paywall_/);
   });
 
-  it('counts the wall and its reason, and files a named crawler apart, granting it nothing', async () => {
+  it('counts the wall and its reason for a reader, and files a named crawler apart, granting it nothing', async () => {
     const story = await storyWith('metered');
     const { sent, binding } = queue();
     const meter = await usedUpMeter();
-    const response = await get(story.path, { ...env, ANALYTICS: binding }, { Cookie: `${COOKIES.meter}=${meter}`, 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' });
-    expect(await response.text()).not.toContain(`class="${LOCKED_PART_CLASS}"`);
-    const counts = sent[0]!.counts;
-    expect(counts[0]).toMatchObject({ event: 'view', reader: 'crawler', served: 'teaser' });
-    expect(counts[1]).toMatchObject({ event: 'wall', story: story.path });
-    expect(sent[0]!.visitor, 'crawlers are not readers').toBeUndefined();
+    const browser = { Cookie: `${COOKIES.meter}=${meter}`, 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64)' };
+    const crawler = { ...browser, 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' };
+    const read = await get(story.path, { ...env, ANALYTICS: binding }, browser);
+    const crawled = await get(story.path, { ...env, ANALYTICS: binding }, crawler);
+    expect(await crawled.text()).toBe(await read.text());
+    expect(sent[0]!.counts).toMatchObject([{ event: 'view', reader: 'anonymous', served: 'teaser' }, { event: 'wall', story: story.path }]);
+    // The crawler's view is filed apart; it met no wall a reader's stop rate should count.
+    expect(sent[1]!.counts).toMatchObject([{ event: 'view', reader: 'crawler', served: 'teaser' }]);
+    expect(sent[1]!.counts).toHaveLength(1);
+    expect(sent[1]!.visitor, 'crawlers are not readers').toBeUndefined();
   });
 
   it('is served the same, in full, when the queue fails, and the lost counts are reported with the next message', async () => {

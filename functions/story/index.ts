@@ -161,7 +161,8 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
   cacheAs(c, 'revalidate');
   countView(c, story, 'teaser', gift);
-  if (c.req.method === 'GET') count(c, { event: 'wall', story: story.path, reason });
+  // A crawler's teaser is filed with its view; only readers meet the wall, so the stop rate is theirs.
+  if (c.req.method === 'GET' && readerKindOf(c, gift) !== 'crawler') count(c, { event: 'wall', story: story.path, reason });
   const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8' });
   const etag = teaserEtag(asset, reason);
   if (etag) {
