@@ -8,6 +8,11 @@ export interface Target {
   persistTo?: string;
 }
 
+/** The database an admin command's options name: `--remote`, or the local one (`--persist-to <dir>`). */
+export function targetOf(options: { remote?: boolean | undefined; 'persist-to'?: string | undefined }): Target {
+  return { remote: options.remote ?? false, ...(options['persist-to'] ? { persistTo: options['persist-to'] } : {}) };
+}
+
 // Run wrangler on this Node (the project's Node 22), whatever `node` is first on the PATH.
 const WRANGLER = new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url).pathname;
 

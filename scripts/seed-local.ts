@@ -3,13 +3,13 @@
 // cannot reach production.
 //   node scripts/seed-local.ts [--persist-to <dir>]
 import { parseArgs } from 'node:util';
-import { applyMigrations, type Target } from './d1.ts';
+import { applyMigrations, targetOf } from './d1.ts';
 import { DEMO_ACCOUNTS, DEMO_STAFF } from './demo-accounts.ts';
 import { addStaff } from './staff-role.ts';
 import { addSubscriber, setPassword } from './subscribers.ts';
 
 const { values } = parseArgs({ options: { 'persist-to': { type: 'string' } } });
-const target: Target = { remote: false, ...(values['persist-to'] ? { persistTo: values['persist-to'] } : {}) };
+const target = targetOf(values);
 
 applyMigrations(target);
 for (const account of DEMO_ACCOUNTS) {

@@ -5,7 +5,7 @@
 //   npm run staff -- remove <email>
 import { parseArgs } from 'node:util';
 import { PAGES } from '../src/paywall/contract.ts';
-import type { Target } from './d1.ts';
+import { targetOf } from './d1.ts';
 import { addStaff, listStaff, removeStaff } from './staff-role.ts';
 import { AdminError, checkedEmail } from './subscribers.ts';
 
@@ -21,7 +21,7 @@ function main(): void {
     options: { remote: { type: 'boolean', default: false }, 'persist-to': { type: 'string' } },
   });
   const [command, emailArgument] = positionals;
-  const target: Target = { remote: values.remote, ...(values['persist-to'] ? { persistTo: values['persist-to'] } : {}) };
+  const target = targetOf(values);
   const where = values.remote ? 'production' : 'local';
 
   switch (command) {

@@ -16,7 +16,7 @@ import {
   newPassword,
   setPassword,
 } from './subscribers.ts';
-import type { Target } from './d1.ts';
+import { targetOf } from './d1.ts';
 
 const USAGE = `Usage:
   npm run subscriber -- add <email> --plan <id> --until <YYYY-MM-DD> [--password <pw>]
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     },
   });
   const [command, emailArgument] = positionals;
-  const target: Target = { remote: values.remote, ...(values['persist-to'] ? { persistTo: values['persist-to'] } : {}) };
+  const target = targetOf(values);
   const where = values.remote ? 'production' : 'local';
 
   switch (command) {

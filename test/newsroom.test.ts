@@ -16,6 +16,7 @@ import { HOOKS, LOCAL_OUTBOX_PATH, LOCKED_PART_CLASS, LOGIN_LINK_PARAM, PAGES } 
 import { plansFile } from '../src/paywall/plans.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories } from './content.ts';
+import { parseCsv } from './csv.ts';
 import { publishedPaths } from './dist.ts';
 import { textOf } from './html.ts';
 
@@ -108,29 +109,6 @@ async function control<T>(path: string, body: unknown): Promise<T> {
 function providerKey(): string {
   const secrets = parseEnv(readFileSync('.dev.vars', 'utf8'));
   return settings.payments.provider === 'stripe' ? secrets['STRIPE_SECRET_KEY']! : secrets['RAZORPAY_KEY_ID']!;
-}
-
-/** Splits CSV text into rows of cells, quotes and all (RFC 4180). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') (cell += '"'), index++;
-      else if (char === '"') quoted = false;
-      else cell += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') row.push(cell), (cell = '');
-    else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[index + 1] === '\n') index++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
-    } else cell += char;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
 }
 
 beforeAll(async () => {

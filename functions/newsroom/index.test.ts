@@ -15,6 +15,7 @@ import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { addDays } from './period.ts';
 import { ACCESS_ASSERTION } from './staff.ts';
+import { parseCsv } from '../../test/csv.ts';
 
 // The newsroom: only staff see it (and, where configured, only through Cloudflare Access), and
 // its figures are exact sums of the counted rows, by the site's local days. Stories and titles
@@ -175,25 +176,6 @@ describe('behind Cloudflare Access', () => {
   });
 });
 
-/** RFC 4180 records, for reading the CSVs back as a spreadsheet would. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (char === '"') quoted = false;
-      else cell += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') record.push(cell), (cell = '');
-    else if (char === '\r' && text[i + 1] === '\n') record.push(cell), records.push(record), (record = []), (cell = ''), i++;
-    else cell += char;
-  }
-  return records;
-}
 
 function byHeader(text: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(text);
