@@ -16,6 +16,7 @@ import { sessionKeys } from '../session/keys.ts';
 import { addDays } from './period.ts';
 import { ACCESS_ASSERTION } from './staff.ts';
 import { parseCsv } from '../../test/csv.ts';
+import sectionsFile from '../../content/sections.json' with { type: 'json' };
 
 // The newsroom: only staff see it (and, where configured, only through Cloudflare Access), and
 // its figures are exact sums of the counted rows, by the site's local days. Stories and titles
@@ -24,7 +25,7 @@ import { parseCsv } from '../../test/csv.ts';
 const now = () => Math.floor(Date.now() / 1000);
 const day = 86_400;
 const plan = plansFile.plans[0]!;
-const CSVS = ['stories', 'sections', 'authors', 'funnel', 'meter', 'subscriptions', 'money', 'gifts'];
+const CSVS = ['stories', 'sections', 'authors', 'funnel', 'meter', 'subscriptions', 'money', 'gifts', 'readers'];
 
 /** An account with a live session, and the cookie that carries it. */
 async function member(kind: 'staff' | 'reader' | 'subscriber', options: { confirmed?: boolean } = {}): Promise<string> {
@@ -106,7 +107,7 @@ describe('who sees the newsroom', () => {
       expect(response.headers.get('Cache-Control'), name).toBe('private, no-store');
       expect(response.headers.get('X-Robots-Tag'), name).toMatch(/\bnoindex\b/);
     }
-    const missing = await get('/newsroom/readers.csv', { Cookie: staff });
+    const missing = await get('/newsroom/visitors.csv', { Cookie: staff });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe(notFoundPage);
   });
@@ -298,5 +299,30 @@ describe('the figures', () => {
     expect(text).toContain(`${metered},"'=HYPERLINK(""https://evil.example""),<b>",`);
     const html = await (await get(`/newsroom/?from=${from}&to=${to}`, { Cookie: staff }, bindings)).text();
     expect(html).toContain('=HYPERLINK(&quot;https://evil.example&quot;),&lt;b&gt;');
+  });
+});
+
+describe('unique readers', () => {
+  it('are shown per local day, at the wall and per section: a past day\'s kept number, and today\'s from its registers', async () => {
+    const { day: today } = localHour(new Date(), settings.timeZone);
+    const past = addDays(today, -5);
+    const section = sectionsFile[0]!.id;
+    const kept = (scope: string, readers: number) =>
+      env.DB.prepare("INSERT INTO analytics_counts (hour, event, story, detail, count) VALUES (?, 'uniques', '', ?, ?)").bind(`${past}T00`, scope, readers);
+    await env.DB.batch([
+      kept('site', 120),
+      kept('wall', 30),
+      kept(`section:${section}`, 40),
+      env.DB.prepare("INSERT INTO analytics_uniques (day, scope, register, rank) VALUES (?1, 'site', 1, 1), (?1, 'site', 2, 3), (?1, 'site', 3, 2), (?1, 'wall', 2, 3)").bind(today),
+    ]);
+    const response = await get(`/newsroom/readers.csv?from=${past}&to=${today}`, { Cookie: staff });
+    expect(response.status).toBe(200);
+    const rows = byHeader(await response.text());
+    expect(rows.map((row) => row['day'])).toEqual(Array.from({ length: 6 }, (_, index) => addDays(past, index)));
+    expect(rows[0]).toMatchObject({ readers: '120', wall_readers: '30', stop_rate: '0.25', [`section_${section}`]: '40' });
+    // Three registers set of 4,096: linear counting gives three readers, one of them at the wall.
+    expect(rows[5]).toMatchObject({ readers: '3', wall_readers: '1', stop_rate: '0.3333' });
+    const page = await (await get(`/newsroom/?from=${past}&to=${today}`, { Cookie: staff })).text();
+    expect(page).toContain('id="readers"');
   });
 });

@@ -11,7 +11,7 @@ import { session } from '../session/request.ts';
 import { toCsv } from './csv.ts';
 import { dashboardHtml, sorted, sortingOf } from './page.ts';
 import { PeriodError, periodOf, type Period } from './period.ts';
-import { liveSubscriptions, monthlyRevenue, storyFigures, totals } from './queries.ts';
+import { dailyReaders, liveSubscriptions, monthlyRevenue, storyFigures, totals } from './queries.ts';
 import { staffOnly } from './staff.ts';
 import {
   funnelTable,
@@ -19,6 +19,7 @@ import {
   largerAllowanceUsed,
   meterTable,
   moneyTable,
+  readersTable,
   rolledUp,
   storiesTable,
   storyRows,
@@ -73,6 +74,7 @@ const CSVS: Record<string, (c: Context<AppEnv>, period: Period) => Promise<{ nam
   subscriptions: async (c) => csvOf(subscriptionsTable(await liveNow(c))),
   money: async (c, period) => csvOf(moneyTable(...(await bothPeriods(c, period)))),
   gifts: async (c, period) => csvOf(giftsTable(...(await bothPeriods(c, period)))),
+  readers: async (c, period) => csvOf(readersTable(period, await dailyReaders(c.env.DB, period))),
 };
 
 function bothPeriods(c: Context<AppEnv>, period: Period) {
@@ -93,7 +95,7 @@ newsroom.get(PAGES.newsroom, async (c) => {
   const period = periodFor(c);
   if (period instanceof Response) return period;
   const search = new URL(c.req.url).searchParams;
-  const [stories, [current, before], live] = await Promise.all([storyTable(c, period), bothPeriods(c, period), liveNow(c)]);
+  const [stories, [current, before], live, readers] = await Promise.all([storyTable(c, period), bothPeriods(c, period), liveNow(c), dailyReaders(c.env.DB, period)]);
   const html = dashboardHtml({
     period,
     funnel: funnelTable(current, before),
@@ -107,6 +109,7 @@ newsroom.get(PAGES.newsroom, async (c) => {
     monthlyRevenue: monthlyRevenue(live),
     money: moneyTable(current, before),
     gifts: giftsTable(current, before),
+    readers: readersTable(period, readers),
   });
   const rewriter = new HTMLRewriter().on(hook(HOOKS.newsroom, 'dashboard'), { element: (element) => void element.setInnerContent(html, { html: true }) });
   return builtPage(c, PAGES.newsroom, 200, rewriter);

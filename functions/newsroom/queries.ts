@@ -2,6 +2,7 @@ import { WALL_REASONS, type WallReason } from '../../src/paywall/access.ts';
 import { chargeOf, findPlan } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import type { EventName, SubscriptionChange, Via } from '../analytics/events.ts';
+import { estimate } from '../analytics/hll.ts';
 import { hourRange } from './period.ts';
 
 /**
@@ -206,4 +207,28 @@ export function monthlyRevenue(live: LiveSubscriptions[]): number {
     total += (chargeOf(plan) / plan.months) * group.count;
   }
   return Math.round(total);
+}
+
+/**
+ * Unique readers of each local day in the period, by scope ("site", "section:<id>", "wall"): the
+ * number kept for a day that is over, or the estimate from the registers of today and yesterday,
+ * which are still filling. Each day's readers are counted apart: the salt changes every day, so
+ * nobody can be followed from one day to the next.
+ */
+export async function dailyReaders(db: D1Database, days: Days): Promise<Map<string, Map<string, number>>> {
+  const [from, until] = hourRange(days);
+  const [closed, open] = await db.batch<{ day: string; scope: string; readers?: number; ranks?: string }>([
+    db
+      .prepare("SELECT substr(hour, 1, 10) AS day, detail AS scope, count AS readers FROM analytics_counts WHERE event = 'uniques' AND hour >= ? AND hour < ?")
+      .bind(from, until),
+    db.prepare('SELECT day, scope, json_group_array(rank) AS ranks FROM analytics_uniques WHERE day >= ? AND day <= ? GROUP BY day, scope').bind(days.from, days.to),
+  ]);
+  const readers = new Map<string, Map<string, number>>();
+  const set = (day: string, scope: string, value: number) => {
+    if (!readers.has(day)) readers.set(day, new Map());
+    readers.get(day)!.set(scope, value);
+  };
+  for (const row of closed!.results) set(row.day, row.scope, row.readers ?? 0);
+  for (const row of open!.results) set(row.day, row.scope, estimate(JSON.parse(row.ranks ?? '[]') as number[]));
+  return readers;
 }

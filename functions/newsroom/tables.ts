@@ -2,7 +2,9 @@ import { WALL_REASONS, type WallReason } from '../../src/paywall/access.ts';
 import type { StoryList } from '../../src/paywall/manifest.ts';
 import { findPlan, formatMinor } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
+import sectionsFile from '../../content/sections.json' with { type: 'json' };
 import type { Cell } from './csv.ts';
+import { addDays } from './period.ts';
 import { NO_FIGURES, type LiveSubscriptions, type StoryFigures, type Totals } from './queries.ts';
 
 /**
@@ -287,4 +289,31 @@ export function giftsTable(now: Totals, before: Totals): Table<MetricRow> {
     metric('Subscriptions from a gift', (totals) => totals.giftSubscriptions, now, before),
     metric('Private feed fetches', (totals) => totals.feedFetches, now, before),
   ]);
+}
+
+export interface ReadersRow {
+  day: string;
+  readers: Map<string, number>;
+}
+
+/**
+ * Unique readers per local day: site-wide, those who met the wall, the share of readers stopped
+ * by it (the stop rate of Piano's boards), and per section.
+ */
+export function readersTable(days: { from: string; to: string }, readers: Map<string, Map<string, number>>): Table<ReadersRow> {
+  const rows: ReadersRow[] = [];
+  for (let day = days.from; day <= days.to; day = addDays(day, 1)) rows.push({ day, readers: readers.get(day) ?? new Map() });
+  const of = (scope: string) => (row: ReadersRow) => row.readers.get(scope) ?? 0;
+  return {
+    name: 'readers',
+    caption: 'Unique readers per day',
+    columns: [
+      { key: 'day', label: 'Day', value: (row) => row.day },
+      count('readers', 'Readers', of('site')),
+      count('wall_readers', 'Met the wall', of('wall')),
+      { key: 'stop_rate', label: 'Stop rate', value: (row) => share(of('wall')(row), of('site')(row)), shown: (row) => percent(share(of('wall')(row), of('site')(row))) },
+      ...sectionsFile.map((section) => count<ReadersRow>(`section_${section.id}`, section.name, of(`section:${section.id}`))),
+    ],
+    rows,
+  };
 }
