@@ -1,8 +1,8 @@
 // The speed benchmark: builds the site, serves it as `npm start` does (the Worker in front of the
 // built pages, a temporary local D1, the local test-mode payment provider), and runs Lighthouse in
 // the machine's Chromium on the front page, a free story in full, a story behind the wall, a plan
-// page, after buying a subscription with the test card, the checkout return page and the
-// account page, and the newsroom as the demo member of staff sees it. It prints numbers; it passes or fails nothing. Targets: 100 in all four
+// page, and, after buying a subscription with the test card, the checkout return page and the
+// account page. It prints numbers; it passes or fails nothing. Targets: 100 in all four
 // categories, under 50 KB transferred for a story before images, and no client JavaScript that a
 // form can do without.
 //
@@ -18,8 +18,6 @@ import { parseArgs } from 'node:util';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
 import { parseEnv } from 'node:util';
-import { DEMO_STAFF } from './demo-accounts.ts';
-import { PAGES } from '../src/paywall/contract.ts';
 import { readWholeManifest } from '../src/paywall/manifest.ts';
 import { plansFile } from '../src/paywall/plans.ts';
 import { settings } from '../src/paywall/settings.ts';
@@ -122,19 +120,6 @@ async function subscriberPages(site: LocalSite): Promise<PageToMeasure[]> {
   ];
 }
 
-/** The newsroom, as the demo member of staff sees it after logging in with their password. */
-async function staffPages(site: LocalSite): Promise<PageToMeasure[]> {
-  const response = await fetch(new URL(PAGES.login, site.url), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: site.url },
-    body: new URLSearchParams({ email: DEMO_STAFF.email, password: DEMO_STAFF.password, return: PAGES.newsroom }).toString(),
-  });
-  const cookie = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-  if (response.status !== 303 || !cookie) throw new Error(`The demo member of staff could not log in (${response.status})`);
-  return [{ name: 'Newsroom (staff)', path: PAGES.newsroom, cookie }];
-}
-
 function measured(name: string, path: string, lhr: Result): Measured {
   const score = (id: (typeof CATEGORIES)[number]) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
   const details = lhr.audits['network-requests']?.details as { items?: NetworkRequest[] } | undefined;
@@ -181,7 +166,7 @@ async function main() {
   try {
     console.log('Starting the site (wrangler dev, local D1)…');
     site = await startLocalSite({ name: 'presswall-bench' });
-    pages.push(...(await subscriberPages(site)), ...(await staffPages(site)));
+    pages.push(...(await subscriberPages(site)));
     chrome = await launch({ chromePath: CHROMIUM_PATH, chromeFlags: ['--headless=new', ...CHROMIUM_ARGS] });
     const version = (await (await fetch(`http://127.0.0.1:${chrome.port}/json/version`)).json()) as { Browser?: string };
     browser = version.Browser ?? 'Chromium';
