@@ -1,5 +1,5 @@
 import { settings } from '../../src/paywall/settings.ts';
-import { isCount, localHour, rowOf, UNCOUNTED, type CountMessage } from './events.ts';
+import { isCount, localHour, rowOf, UNCOUNTED, type CountMessage, type RequestCounts } from './events.ts';
 import { hllPoint } from './hll.ts';
 import { makeSalts } from './visitor.ts';
 
@@ -16,24 +16,38 @@ export class CountedMeanwhileError extends Error {
   override name = 'CountedMeanwhileError';
 }
 
+/** One request's counts if well formed: only the counts this version knows, and a reader hash only if it is one. */
+function requestCountsOf(value: unknown): RequestCounts | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const request = value as Partial<RequestCounts>;
+  if (typeof request.hour !== 'string' || typeof request.day !== 'string' || !Array.isArray(request.counts)) return undefined;
+  const visitor = request.visitor;
+  const validVisitor = typeof visitor?.hash === 'string' && /^[0-9a-f]{16}$/.test(visitor.hash) && Array.isArray(visitor.scopes) && visitor.scopes.every((scope) => typeof scope === 'string');
+  return { hour: request.hour, day: request.day, counts: request.counts.filter(isCount), ...(validVisitor ? { visitor: visitor! } : {}) };
+}
+
 /**
- * A message's body if it is one of ours, with only the counts this version knows and a reader
- * hash only if it is well formed; anything else is dropped with a log line.
+ * A message's body if it is one of ours, with its well-formed requests; anything else is dropped
+ * with a log line. Version 1 carried one request; such messages may wait in the queue across a
+ * deploy, so they are still read.
  */
 export function countMessageOf(body: unknown): CountMessage | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
-  const message = body as Partial<CountMessage>;
-  if (message.v !== 1 || typeof message.hour !== 'string' || typeof message.day !== 'string' || !Array.isArray(message.counts)) return undefined;
-  const counts = message.counts.filter(isCount);
-  const visitor = message.visitor;
-  const validVisitor = typeof visitor?.hash === 'string' && /^[0-9a-f]{16}$/.test(visitor.hash) && Array.isArray(visitor.scopes) && visitor.scopes.every((scope) => typeof scope === 'string');
+  const message = body as Omit<Partial<CountMessage>, 'v'> & { v?: unknown };
+  if (typeof message.hour !== 'string' || typeof message.day !== 'string') return undefined;
+  let requests: RequestCounts[];
+  if (message.v === 2 && Array.isArray(message.requests)) requests = message.requests.map(requestCountsOf).filter((request) => request !== undefined);
+  else if (message.v === 1) {
+    const one = requestCountsOf(message);
+    if (!one) return undefined;
+    requests = [one];
+  } else return undefined;
   return {
-    v: 1,
+    v: 2,
     hour: message.hour,
     day: message.day,
-    counts,
+    requests,
     ...(typeof message.uncounted === 'number' && Number.isInteger(message.uncounted) && message.uncounted > 0 ? { uncounted: message.uncounted } : {}),
-    ...(validVisitor ? { visitor: visitor! } : {}),
   };
 }
 
@@ -62,14 +76,16 @@ export async function applyCounts(db: D1Database, received: Received[], now: Dat
   };
   const registers = new Map<string, [string, string, number, number]>();
   for (const message of fresh.values()) {
-    for (const count of message.counts) add(message.hour, rowOf(count));
     if (message.uncounted) add(message.hour, [UNCOUNTED, '', '', message.uncounted]);
-    if (!message.visitor) continue;
-    const { register, rank } = hllPoint(message.visitor.hash);
-    for (const scope of message.visitor.scopes) {
-      const key = `${message.day} ${scope} ${register}`;
-      const existing = registers.get(key);
-      if (!existing || existing[3] < rank) registers.set(key, [message.day, scope, register, rank]);
+    for (const request of message.requests) {
+      for (const count of request.counts) add(request.hour, rowOf(count));
+      if (!request.visitor) continue;
+      const { register, rank } = hllPoint(request.visitor.hash);
+      for (const scope of request.visitor.scopes) {
+        const key = `${request.day} ${scope} ${register}`;
+        const existing = registers.get(key);
+        if (!existing || existing[3] < rank) registers.set(key, [request.day, scope, register, rank]);
+      }
     }
   }
 

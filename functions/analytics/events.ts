@@ -83,17 +83,28 @@ export function isCount(value: unknown): value is Count {
  */
 export const UNCOUNTED = 'uncounted';
 
-/** One request's counts, as the queue carries them. */
-export interface CountMessage {
-  v: 1;
+/** One request's counts. */
+export interface RequestCounts {
   /** The local hour and day (the site's time zone) when the request was decided. */
   hour: string;
   day: string;
   counts: Count[];
-  /** Counts this isolate failed to send before this message. */
-  uncounted?: number;
   /** The day's salted hash of the reader and the scopes it counts in, for unique readers. */
   visitor?: { hash: string; scopes: string[] };
+}
+
+/**
+ * What the queue carries: the counts of the requests an isolate decided while its previous
+ * message was on its way (one request's, when the site is quiet).
+ */
+export interface CountMessage {
+  v: 2;
+  /** The local hour and day when the message was sent: they file `uncounted` and the message id. */
+  hour: string;
+  day: string;
+  requests: RequestCounts[];
+  /** Counts this isolate failed to send before this message. */
+  uncounted?: number;
 }
 
 /** A row of analytics_counts: the event, the story (or ''), what else it is about, and how much it adds. */

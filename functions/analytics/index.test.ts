@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allowanceOf } from '../../src/paywall/access.ts';
 import { allowancesOf, settings } from '../../src/paywall/settings.ts';
 import { storyWith, usedUpMeter } from '../../test/edge/publication.ts';
@@ -8,7 +8,7 @@ import { COOKIES, LOCKED_PART_CLASS } from '../../src/paywall/contract.ts';
 import { ORIGIN } from '../../test/edge/client.ts';
 import { queue } from '../../test/edge/analytics.ts';
 import worker, { app } from '../index.ts';
-import { applyCounts, consumeCounts } from './consumer.ts';
+import { applyCounts, consumeCounts, countMessageOf } from './consumer.ts';
 import { localHour, rowOf, UNCOUNTED, type Count, type CountMessage } from './events.ts';
 import { estimate, hllPoint, REGISTERS } from './hll.ts';
 import { keepAnalytics, oldestMonthKept } from './retention.ts';
@@ -42,7 +42,8 @@ describe('a story request', () => {
     const response = await get(story.path, { ...env, ANALYTICS: binding }, { 'CF-Connecting-IP': '203.0.113.7', 'User-Agent': 'Test Browser' });
     expect(await response.text()).toContain(`class="${LOCKED_PART_CLASS}"`);
     expect(sent).toHaveLength(1);
-    const [message] = sent;
+    expect(sent[0]!.requests).toHaveLength(1);
+    const [message] = sent[0]!.requests;
     const allowance = allowanceOf({ kind: 'anonymous' }, allowancesOf());
     expect(message!.counts).toEqual<Count[]>([
       { event: 'view', story: story.path, section: story.section, access: 'metered', reader: 'anonymous', served: 'full' },
@@ -51,7 +52,7 @@ describe('a story request', () => {
     expect(message!.visitor?.scopes).toEqual(['site', `section:${story.section}`]);
     expect(message!.visitor?.hash).toMatch(/^[0-9a-f]{16}$/);
     // Nothing that names the reader travels: not the address, not the browser, not a cookie.
-    expect(JSON.stringify(message)).not.toMatch(/203\.0\.113\.7|Test Browser|paywall_/);
+    expect(JSON.stringify(sent[0])).not.toMatch(/203\.0\.113\.7|Test Browser|paywall_/);
   });
 
   it('counts the wall and its reason for a reader, and files a named crawler apart, granting it nothing', async () => {
@@ -63,11 +64,11 @@ describe('a story request', () => {
     const read = await get(story.path, { ...env, ANALYTICS: binding }, browser);
     const crawled = await get(story.path, { ...env, ANALYTICS: binding }, crawler);
     expect(await crawled.text()).toBe(await read.text());
-    expect(sent[0]!.counts).toMatchObject([{ event: 'view', reader: 'anonymous', served: 'teaser' }, { event: 'wall', story: story.path }]);
+    expect(sent[0]!.requests[0]!.counts).toMatchObject([{ event: 'view', reader: 'anonymous', served: 'teaser' }, { event: 'wall', story: story.path }]);
     // The crawler's view is filed apart; it met no wall a reader's stop rate should count.
-    expect(sent[1]!.counts).toMatchObject([{ event: 'view', reader: 'crawler', served: 'teaser' }]);
-    expect(sent[1]!.counts).toHaveLength(1);
-    expect(sent[1]!.visitor, 'crawlers are not readers').toBeUndefined();
+    expect(sent[1]!.requests[0]!.counts).toMatchObject([{ event: 'view', reader: 'crawler', served: 'teaser' }]);
+    expect(sent[1]!.requests[0]!.counts).toHaveLength(1);
+    expect(sent[1]!.requests[0]!.visitor, 'crawlers are not readers').toBeUndefined();
   });
 
   it('is served the same, in full, when the queue fails, and the lost counts are reported with the next message', async () => {
@@ -87,6 +88,28 @@ describe('a story request', () => {
     await get(free.path, { ...env, ANALYTICS: working.binding });
     expect(working.sent.at(-1)!.uncounted, 'the teaser\'s view and wall').toBe(2);
   });
+
+  it('sends the counts of requests decided while a message is on its way together, in the next message', async () => {
+    const free = await storyWith('free');
+    const sent: CountMessage[] = [];
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const binding = {
+      send: async (body: CountMessage) => {
+        sent.push(body);
+        if (sent.length === 1) await arrived;
+      },
+    } as unknown as Queue;
+    const first = get(free.path, { ...env, ANALYTICS: binding });
+    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    // These two end while the first message is on its way: nothing of theirs is sent yet.
+    await Promise.all([get(free.path, { ...env, ANALYTICS: binding }), get(free.path, { ...env, ANALYTICS: binding })]);
+    expect(sent).toHaveLength(1);
+    arrive();
+    await first;
+    expect(sent.map((message) => message.requests.length)).toEqual([1, 2]);
+    expect(sent.flatMap((message) => message.requests.flatMap((request) => request.counts))).toHaveLength(3);
+  });
 });
 
 function message(id: string, body: CountMessage) {
@@ -97,12 +120,13 @@ describe('the consumer', () => {
   const story = '/stories/consumer-test/';
   const hour = '2026-01-15T10';
   const view: Count = { event: 'view', story, section: 'news', access: 'metered', reader: 'anonymous', served: 'full' };
+  const one = (counts: Count[]): CountMessage => ({ v: 2, hour, day: '2026-01-15', requests: [{ hour, day: '2026-01-15', counts }] });
 
   it('counts a batch delivered twice only once', async () => {
     const batch = () =>
       createMessageBatch('presswall-counts', [
-        message('m-1', { v: 1, hour, day: '2026-01-15', counts: [view] }),
-        message('m-2', { v: 1, hour, day: '2026-01-15', counts: [view, { event: 'wall', story, reason: 'limit' }] }),
+        message('m-1', one([view])),
+        message('m-2', one([view, { event: 'wall', story, reason: 'limit' }])),
       ]);
     for (let delivery = 0; delivery < 2; delivery++) {
       const context = createExecutionContext();
@@ -116,7 +140,7 @@ describe('the consumer', () => {
 
   it('writes nothing, and asks for the batch again, when another batch counted one of its messages meanwhile', async () => {
     const other = '/stories/consumer-race/';
-    const body: CountMessage = { v: 1, hour, day: '2026-01-15', counts: [{ ...view, story: other }] };
+    const body = one([{ ...view, story: other }]);
     // As if another consumer had counted r-1 between this batch's read and its write.
     const racing = {
       prepare: (sql: string) => env.DB.prepare(sql),
@@ -134,7 +158,7 @@ describe('the consumer', () => {
 
   it('retries the batch when D1 fails, and drops what is not a count message', async () => {
     const failing = { ...env, DB: { prepare: () => ({ bind: () => ({ all: () => Promise.reject(new Error('D1_ERROR: unavailable')) }) }) } as unknown as D1Database };
-    const batch = createMessageBatch('presswall-counts', [message('f-1', { v: 1, hour, day: '2026-01-15', counts: [view] }), message('junk', { nonsense: true } as never)]);
+    const batch = createMessageBatch('presswall-counts', [message('f-1', one([view])), message('junk', { nonsense: true } as never)]);
     const context = createExecutionContext();
     await consumeCounts(batch, failing);
     const result = await getQueueResult(batch, context);
@@ -142,8 +166,16 @@ describe('the consumer', () => {
     expect(result.explicitAcks).toEqual(['junk']);
   });
 
+  it('still reads a message of the first version, which carried one request', async () => {
+    const older = '/stories/consumer-first-version/';
+    const body = countMessageOf({ v: 1, hour, day: '2026-01-15', counts: [{ ...view, story: older }] });
+    expect(body?.requests).toHaveLength(1);
+    await applyCounts(env.DB, [{ id: 'v1-1', body: body! }], new Date());
+    expect((await countsIn(env.DB, 'view', older)).results).toEqual([{ detail: rowOf(view)[2], n: 1 }]);
+  });
+
   it('adds the counts a failing queue lost, as uncounted', async () => {
-    await applyCounts(env.DB, [{ id: 'u-1', body: { v: 1, hour: '2026-01-16T08', day: '2026-01-16', counts: [], uncounted: 4 } }], new Date());
+    await applyCounts(env.DB, [{ id: 'u-1', body: { v: 2, hour: '2026-01-16T08', day: '2026-01-16', requests: [], uncounted: 4 } }], new Date());
     const row = await env.DB.prepare("SELECT count FROM analytics_counts WHERE event = ? AND hour = '2026-01-16T08'").bind(UNCOUNTED).first('count');
     expect(row).toBe(4);
   });

@@ -13,6 +13,6 @@ export function queue(refuse = false) {
   } as unknown as Queue;
   /** Every count of `event` sent so far, in the order they were sent. */
   const counted = <E extends EventName>(event: E) =>
-    sent.flatMap((message) => message.counts).filter((candidate): candidate is Extract<Count, { event: E }> => candidate.event === event);
+    sent.flatMap((message) => message.requests.flatMap((request) => request.counts)).filter((candidate): candidate is Extract<Count, { event: E }> => candidate.event === event);
   return { sent, binding, counted };
 }
