@@ -99,6 +99,19 @@ describe('who sees the newsroom', () => {
     expect(html).not.toMatch(/<script(?![^>]*type="application\/ld\+json")/);
   });
 
+  it('leaves every other page as it was: public, cached and indexed', async () => {
+    const ordinary = ['/', '/robots.txt', `/subscribe/${plan.id}/`, (await storyWith('free')).path];
+    const front = await (await get('/')).text();
+    const stylesheet = front.match(/<link rel="stylesheet" href="([^"]+)"/)?.[1];
+    expect(stylesheet, 'the front page links a stylesheet').toBeDefined();
+    for (const path of [...ordinary, stylesheet!]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('X-Robots-Tag'), path).toBeNull();
+      expect(response.headers.get('Cache-Control') ?? '', path).not.toMatch(/private|no-store/);
+    }
+  });
+
   it('staff get every CSV, private and never indexed; an address that is not one is the site\'s 404', async () => {
     for (const name of CSVS) {
       const response = await get(`/newsroom/${name}.csv?from=2026-01-01&to=2026-01-31`, { Cookie: staff });

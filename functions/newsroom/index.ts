@@ -37,7 +37,8 @@ export const staffGate = every(session, staffOnly);
 
 export const newsroom = new Hono<AppEnv>();
 
-newsroom.use('*', async (c, next) => {
+// Mounted at the site's root beside every other page: '*' would make the whole site private and unindexed.
+newsroom.use(`${NEWSROOM_PREFIX}/*`, async (c, next) => {
   cacheAs(c, 'private');
   personal(c);
   noindex(c);
