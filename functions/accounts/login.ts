@@ -3,6 +3,7 @@ import { HOOKS, hook, PAGES } from '../../src/paywall/contract.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { attribute, builtPage } from '../pages/built.ts';
+import { retryAfter } from '../response/index.ts';
 import { logInAs } from '../session/issue.ts';
 import { MAX_EMAIL_LENGTH, normalEmail } from './email.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
@@ -71,13 +72,12 @@ export async function logIn(c: Context<AppEnv>): Promise<Response> {
   const keys = throttleKeys(email, c.req.header('CF-Connecting-IP'));
   const verdict = await countAttempt(db, keys, now);
   if (verdict.blocked) {
-    const response = await loginPage(c, {
+    retryAfter(c, verdict.retryAfter);
+    return loginPage(c, {
       ...view,
       status: 429,
       error: `Too many failed attempts from here. For your security, logging in with a password is paused; try again in ${minutes(verdict.retryAfter)}, or ask for a link by email.`,
     });
-    response.headers.set('Retry-After', String(verdict.retryAfter));
-    return response;
   }
   if (verdict.delayMs) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
 

@@ -10,6 +10,7 @@ import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { attribute, builtPage, text } from '../pages/built.ts';
 import { safePage, type SafeStatus } from '../pages/index.ts';
+import { retryAfter } from '../response/index.ts';
 import { logInAs, refreshSession } from '../session/issue.ts';
 import { bindCheckout, boundCheckouts } from './binding.ts';
 import { applySubscription, checkoutOutcome, recordCheckoutStart } from './ledger.ts';
@@ -56,9 +57,8 @@ async function checkoutPage(c: Context<AppEnv>, view: ReturnView): Promise<Respo
       .on(field('confirm-return'), attribute('value', view.returnTo))
       .on(field('back'), attribute('href', view.returnTo));
   }
-  const response = await builtPage(c, PAGES.checkoutReturn, view.status, rewriter);
-  if (view.retryAfter) response.headers.set('Retry-After', String(view.retryAfter));
-  return response;
+  if (view.retryAfter) retryAfter(c, view.retryAfter);
+  return builtPage(c, PAGES.checkoutReturn, view.status, rewriter);
 }
 
 function loginLink(returnTo: string): string {

@@ -12,6 +12,7 @@ import { EmailUnavailableError, sendEmail } from '../email/index.ts';
 import type { AppEnv } from '../env.ts';
 import { readForm } from '../forms/index.ts';
 import { builtPage, text } from '../pages/built.ts';
+import { retryAfter } from '../response/index.ts';
 import { safePage } from '../pages/index.ts';
 import { createLink } from './links.ts';
 
@@ -42,14 +43,13 @@ export async function askForLink(c: Context<AppEnv>): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   const verdict = await countAttempt(db, linkThrottleKeys(email, c.req.header('CF-Connecting-IP')), now);
   if (verdict.blocked) {
-    const response = await loginPage(c, {
+    retryAfter(c, verdict.retryAfter);
+    return loginPage(c, {
       status: 429,
       returnTo,
       email,
       error: `We have sent several links lately. Use the newest one in your inbox, or ask again in ${minutes(verdict.retryAfter)}.`,
     });
-    response.headers.set('Retry-After', String(verdict.retryAfter));
-    return response;
   }
 
   const account = await findAccount(db, email);

@@ -82,6 +82,11 @@ export function noindex(c: Context<AppEnv>): void {
   outcomeOf(c).noindex = true;
 }
 
+/** The request was refused for now: it may be tried again in `seconds`. */
+export function retryAfter(c: Context<AppEnv>, seconds: number): void {
+  outcomeOf(c).retryAfter = seconds;
+}
+
 /** The URL holds a secret: it must reach no cache and no other site's `Referer`. */
 export function secretUrl(c: Context<AppEnv>): void {
   outcomeOf(c).secretUrl = true;
@@ -163,6 +168,7 @@ export function finalResponse(request: Request, upstream: Response, outcome: Out
   }
   // A page reached by a secret address is never indexed, should a crawler ever be handed one.
   if (outcome.secretUrl || outcome.noindex) headers.set('X-Robots-Tag', 'noindex, nofollow');
+  if (outcome.retryAfter !== undefined) headers.set('Retry-After', String(outcome.retryAfter));
   return response;
 }
 

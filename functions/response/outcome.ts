@@ -28,4 +28,6 @@ export interface Outcome {
   secretUrl: boolean;
   /** No search engine may index the response (the newsroom's pages). */
   noindex: boolean;
+  /** Seconds until a refused request may be tried again (a throttled log-in or link). */
+  retryAfter?: number;
 }
