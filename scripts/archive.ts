@@ -12,7 +12,7 @@
 //
 // It needs an unsplit build: `npm run build` runs it right after astro has rewritten dist/.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -93,6 +93,8 @@ function removeEmptyParents(path: string, root: string): void {
 
 /** Moves the archive's files out of `dist` into `archive` and writes both lists. */
 export async function splitArchive({ dist, archive, afterDays, now = Date.now() / 1000 }: SplitOptions): Promise<SplitResult> {
+  // A second split would start by emptying the archive folder, which then holds the only copy of the full texts.
+  if (existsSync(join(dist, archiveIndexPath()))) throw new Error(`${dist} is already split; build again (npm run build) to split with another cut-off`);
   rmSync(archive, { recursive: true, force: true });
   const { stories } = await readWholeManifest(async (path) => JSON.parse(readFileSync(join(dist, path), 'utf8')));
   const keys: string[] = [];
@@ -155,7 +157,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('--after-days takes a whole number of days, 0 or more');
     process.exit(2);
   }
-  const result = await splitArchive({ dist: values.dist, archive: values.out, afterDays });
+  const result = await splitArchive({ dist: values.dist, archive: values.out, afterDays }).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
   console.log(
     `Archive: ${result.objects} objects (${(result.bytes / 1024 / 1024).toFixed(1)} MB) moved to ${values.out}/, ` +
       `${result.archivedStories} stories older than ${afterDays} days among them; ${result.assetFiles} files left in the static assets.`,

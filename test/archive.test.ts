@@ -11,7 +11,7 @@ import { sessionKeys } from '../functions/session/keys.ts';
 import { deployManifestPath, objectsDir, splitArchive } from '../scripts/archive.ts';
 import { startLocalSite, type LocalSite } from '../scripts/local-site.ts';
 import type { DeployManifest } from '../src/paywall/archive.ts';
-import { COOKIES } from '../src/paywall/contract.ts';
+import { archiveIndexPath, COOKIES } from '../src/paywall/contract.ts';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
 import { plansFile } from '../src/paywall/plans.ts';
 import { largestAllowance } from '../src/paywall/access.ts';
@@ -88,6 +88,10 @@ describe('a story older than the cut-off', () => {
       expect(existsSync(join(objectsDir(archive), file)), file).toBe(true);
     }
     expect(lockedSentences.get(old.path)!.length).toBeGreaterThan(0);
+  });
+
+  it('is served by a site whose Worker still runs first for every file of the other build', async () => {
+    for (const path of [old.fullPath!, archiveIndexPath()]) expect((await get(path, await subscriberCookie())).response.status, path).toBe(404);
   });
 
   it('is the full story for a subscriber', async () => {

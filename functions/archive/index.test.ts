@@ -18,7 +18,7 @@ import { forgetKeptBodies } from './index.ts';
 // their own: the archive list the assets hold is extended with them, and their bodies are put in
 // the bucket under keys of their own, as a build with an earlier cut-off would have them.
 
-async function hashOf(body: Uint8Array): Promise<string> {
+async function hashOf(body: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
   return btoa(String.fromCharCode(...digest)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }

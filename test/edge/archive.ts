@@ -5,7 +5,7 @@ import { archiveEntry } from '../../functions/manifest/index.ts';
 import { ORIGIN } from './client.ts';
 
 /** A built file's bytes by the path it is served under (`/full/stories/x/`), wherever the split put it. */
-export async function builtBytes(path: string): Promise<Uint8Array> {
+export async function builtBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
   const archived = await archiveEntry(env.ASSETS, ORIGIN, path);
   if (!archived) {
     const response = await env.ASSETS.fetch(new Request(new URL(path, ORIGIN)));
