@@ -12,7 +12,7 @@
 //
 // It needs an unsplit build: `npm run build` runs it right after astro has rewritten dist/.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -146,6 +146,17 @@ export async function splitArchive({ dist, archive, afterDays, now = Date.now() 
     console.warn(`Warning: the static assets hold ${assetFiles} files, above the ${ASSET_FILE_BUDGET} kept as a margin; lower archiveAfterDays in content/site.json.`);
   }
   return { objects: objects.length, bytes, archivedStories, assetFiles };
+}
+
+/**
+ * Copies a split build into `to` as astro and Pagefind left it (the archive's objects back in place,
+ * the lists gone), so it can be split again with another cut-off: the journey tests and
+ * bench:edge use it to make stories of a real build old.
+ */
+export function unsplitCopy(from: { dist: string; archive: string }, to: string): void {
+  cpSync(from.dist, to, { recursive: true });
+  cpSync(objectsDir(from.archive), to, { recursive: true });
+  rmSync(join(to, dirname(archiveIndexPath())), { recursive: true, force: true });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

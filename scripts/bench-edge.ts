@@ -28,14 +28,14 @@
 // sites and paths, so noise on a shared machine falls on all of them alike, and each figure is
 // the median of the rounds. It needs wrk (Debian/Ubuntu: apt-get install -y wrk).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { meterSecrets, monthOf, signMeter } from '../functions/meter/index.ts';
 import { archiveIndexPath, archiveShardPath, COOKIES, LOCKED_PART_CLASS, HOOKS, manifestIndexPath } from '../src/paywall/contract.ts';
 import type { ArchiveIndex, ArchiveShard } from '../src/paywall/archive.ts';
-import { ARCHIVE_DIR, objectsDir, splitArchive } from './archive.ts';
+import { ARCHIVE_DIR, splitArchive, unsplitCopy } from './archive.ts';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { buildProject } from './bench/builds.ts';
@@ -144,8 +144,7 @@ async function oldStoryIn(dir: string, manifest: Manifest, scratch: string): Pro
   if (already) return { old: already };
   const old = candidates.at(-1)!;
   const build = { dist: join(scratch, 'dist'), archive: join(scratch, ARCHIVE_DIR) };
-  cpSync(join(dir, 'dist'), build.dist, { recursive: true });
-  cpSync(objectsDir(join(dir, ARCHIVE_DIR)), build.dist, { recursive: true });
+  unsplitCopy({ dist: join(dir, 'dist'), archive: join(dir, ARCHIVE_DIR) }, build.dist);
   await splitArchive({ dist: build.dist, archive: build.archive, afterDays: Math.floor((now - old.publishAt) / DAY), now });
   return { old, build };
 }

@@ -1,14 +1,14 @@
 // The R2 archive over HTTP, as `npm start` serves it: the real build, split again with a cut-off
 // that makes some of its own stories old, served by `wrangler dev` with its local R2 filled from
 // that split (scripts/local-site.ts). Stories come from the build's manifest, never by name.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSession } from '../functions/session/index.ts';
 import { sessionKeys } from '../functions/session/keys.ts';
-import { deployManifestPath, objectsDir, splitArchive } from '../scripts/archive.ts';
+import { deployManifestPath, objectsDir, splitArchive, unsplitCopy } from '../scripts/archive.ts';
 import { startLocalSite, type LocalSite } from '../scripts/local-site.ts';
 import type { DeployManifest } from '../src/paywall/archive.ts';
 import { archiveIndexPath, COOKIES } from '../src/paywall/contract.ts';
@@ -40,8 +40,7 @@ beforeAll(async () => {
   dist = join(scratch, 'dist');
   archive = join(scratch, 'dist-r2');
   // The build as astro and Pagefind left it: the assets, with the archive's objects put back.
-  cpSync(DIST, dist, { recursive: true });
-  cpSync(objectsDir(ARCHIVE), dist, { recursive: true });
+  unsplitCopy({ dist: DIST, archive: ARCHIVE }, dist);
 
   const now = Date.now() / 1000;
   const { stories } = await readWholeManifest(async (path) => JSON.parse(readFileSync(join(dist, path), 'utf8')));
