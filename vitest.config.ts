@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { sourceStories } from './test/content.ts';
-import { builtFiles } from './test/dist.ts';
+import { archiveObjects, builtFiles } from './test/dist.ts';
 import { existsSync } from 'node:fs';
 import { freePort } from './scripts/local-site.ts';
 import { TEST_PROVIDER_PORT } from './test/payments-provider.ts';
@@ -59,9 +59,12 @@ export default defineConfig({
                 RAZORPAY_API_URL: providerUrl,
                 TEST_MIGRATIONS: await readD1Migrations('migrations'),
                 // What the edge tests check against, read in Node: the stories' locked sentences
-                // straight from content/, and every file the build wrote.
+                // straight from content/, and every file the build wrote (assets and archive).
                 TEST_STORIES: sourceStories(),
                 TEST_BUILT_FILES: existsSync('dist') ? builtFiles() : [],
+                // The build's R2 archive (dist-r2/), which functions/test-setup.ts puts in each
+                // test file's ARCHIVE bucket, as `npm start` fills wrangler dev's.
+                TEST_ARCHIVE: archiveObjects(),
               },
             },
           }),

@@ -3,6 +3,8 @@ import { COOKIES, MANIFEST_PREFIX, manifestIndexPath, manifestShardPath } from '
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetsWith } from '../test/edge/assets.ts';
+import { builtText, FAILING_BUCKETS } from '../test/edge/archive.ts';
+import { forgetKeptBodies } from './archive/index.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../test/html.ts';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
@@ -22,7 +24,7 @@ const byAccess = (access: ManifestStory['access']) => manifest.stories.find((sto
 beforeAll(async () => {
   manifest = await readWholeManifest(async (path) => (await env.ASSETS.fetch(`${origin}${path}`)).json());
   for (const story of manifest.stories.filter((entry) => entry.fullPath)) {
-    const html = await (await env.ASSETS.fetch(`${origin}${story.fullPath}`)).text();
+    const html = await builtText(story.fullPath!);
     locked[story.path] = sentencesOf(textOf(paywalledPartOf(html)));
     expect(locked[story.path]!.length, `${story.path} has locked sentences to look for`).toBeGreaterThan(0);
   }
@@ -195,8 +197,20 @@ describe('the edge fails closed', () => {
     expect(leaked(premium.path, body)).toEqual([]);
   });
 
-  it('serves the teaser when the full text cannot be fetched', async () => {
-    const failing = assetsWith(env.ASSETS, (path) => (path.startsWith('/full/') ? new Response('', { status: 500 }) : undefined));
+  it.each(FAILING_BUCKETS)('serves the teaser when the archive fails with %s', async (_, bucket) => {
+    const premium = byAccess('premium');
+    const cookie = cookies({ [COOKIES.session]: await session() });
+    forgetKeptBodies();
+    const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ARCHIVE: bucket } as Env);
+    expect(response.status).toBe(200);
+    expect(leaked(premium.path, body)).toEqual([]);
+    expect(body).toContain('data-wall-reason');
+    // The same request with the build's bucket is the full story, so the failure above is what made the teaser.
+    expect(leaked(premium.path, (await get(premium.path, { Cookie: cookie })).body)).toEqual(locked[premium.path]);
+  });
+
+  it('serves the teaser when the archive list cannot be read', async () => {
+    const failing = assetsWith(env.ASSETS, (path) => (path.startsWith(`${MANIFEST_PREFIX}/archive/`) ? new Response('', { status: 500 }) : undefined));
     const premium = byAccess('premium');
     const cookie = cookies({ [COOKIES.session]: await session() });
     const { response, body } = await get(premium.path, { Cookie: cookie }, { ...env, ASSETS: failing });

@@ -1,6 +1,6 @@
 // The build-scale benchmark (issue: archive scale). Generates an archive of N stories from the demo
 // stories, then builds, one after the other in the same run and with the same packages:
-//   (a) the project, as `npm run build` does (astro build, then pagefind), and
+//   (a) the project, as `npm run build` does (astro build, then pagefind, then the split into assets and R2), and
 //   (b) a bare Astro site rendering the same MDX files, one page per story (the floor).
 // For each it prints wall time, peak memory (RSS of the whole process tree, sampled from /proc)
 // and the files written, then the ratios project/bare, the files per story by kind, and the largest
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
 
   const results: Result[] = [];
   if (only !== 'bare') {
-    console.log('\nBuilding the project (npm run build: astro build, pagefind)…');
+    console.log('\nBuilding the project (npm run build: astro build, pagefind, the split into assets and R2)…');
     const build = await buildProject(projectDir);
     results.push({ name: 'project', build, files: countFiles(join(projectDir, 'dist')) });
     if (!build.ok) console.error(`The project build failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);

@@ -2,21 +2,26 @@
 // the Worker in front of dist/, with a fresh local D1) and measures throughput with wrk, side by
 // side in one run, for: a CSS asset through the Worker, a free story, a premium story's teaser
 // (anonymous), a metered story re-read (a meter cookie that already holds it), the same premium
-// story read by a subscriber (a session cookie from `npm run token`), and a listing page. Stories
+// story read by a subscriber (a session cookie from `npm run token`), a listing page, and an old
+// premium story whose public page is in the R2 archive too (src/paywall/archive.ts), as its teaser
+// and for a subscriber. Every full text is read from R2 (local R2 under wrangler dev). Stories
 // come from the build's manifest. Each path is reported as requests/second and as a ratio to the
 // asset, which goes through the same Worker, so the ratio is the paywall's cost. The demo site is
-// served twice, with the newsroom's counting on (as deployed) and off (COUNTING=off), so the
-// cost of counting shows side by side. It prints numbers; nothing passes or fails.
+// served three times: as deployed (live-mode keys, counting on), with the newsroom's counting off
+// (COUNTING=off), and in test mode (test keys, as `npm start` serves it: a banner on every page),
+// so the cost of each shows side by side. It prints numbers; nothing passes or fails.
 //
 //   npm run setup && npm run build       # the demo site: the benchmark serves dist/ as it is
 //   npm run bench:edge                    # the demo site alone
 //   npm run bench:edge -- --stories 10000 # and, side by side, a generated 10,000-story archive
 //   npm run bench:edge -- --rounds 7 --duration 5 --connections 32 --threads 2
-//   npm run bench:edge -- --test-mode     # as `npm start` serves it: test keys, a banner on every page
 //
-// By default the Worker runs as deployed with live payment keys: placeholder live-format keys
-// (which never reach a provider: no measured path pays) so that pages carry no test-mode banner,
-// whose rewrite of every HTML response is a local artefact. No payment provider is started.
+// The Worker runs as deployed with live payment keys: placeholder live-format keys (which never
+// reach a provider: no measured path pays), so pages carry no test-mode banner. The test-mode
+// column runs the same build with the test keys of .dev.vars. No payment provider is started.
+//
+// If no old premium story of a build is in the archive (the demo's stories are all recent), the
+// benchmark serves a copy of that build split again with a cut-off that puts the oldest one there.
 //
 // With --stories N it generates an N-story archive (as `npm run bench:build` does) in a scratch
 // copy of the project, builds it, and serves both sites at once; the rounds alternate between
@@ -28,7 +33,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { meterSecrets, monthOf, signMeter } from '../functions/meter/index.ts';
-import { COOKIES, LOCKED_PART_CLASS, HOOKS, manifestIndexPath } from '../src/paywall/contract.ts';
+import { archiveIndexPath, archiveShardPath, COOKIES, LOCKED_PART_CLASS, HOOKS, manifestIndexPath } from '../src/paywall/contract.ts';
+import type { ArchiveIndex, ArchiveShard } from '../src/paywall/archive.ts';
+import { ARCHIVE_DIR, splitArchive, unsplitCopy } from './archive.ts';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
 import { buildProject } from './bench/builds.ts';
@@ -49,7 +56,6 @@ const OPTIONS = {
   threads: { type: 'string', default: '2' },
   seed: { type: 'string', default: '1' },
   keep: { type: 'boolean', default: false },
-  'test-mode': { type: 'boolean', default: false },
 } as const;
 
 const { values, whole } = benchOptions(OPTIONS, USAGE);
@@ -80,6 +86,12 @@ interface Site {
   dir: string;
   /** Worker variables of this site's run on top of the payment keys, e.g. counting off. */
   vars?: Record<string, string>;
+  /** Served with the test keys of .dev.vars (a banner on every page) instead of live-mode ones. */
+  testMode?: boolean;
+  /** A split of the build other than dir/dist and dir/dist-r2, made so an old story is in the archive. */
+  build?: { dist: string; archive: string };
+  /** The old story served from the archive. */
+  old?: ManifestStory;
   stories: number;
   manifestBytes: number;
   local?: LocalSite;
@@ -103,8 +115,42 @@ async function readManifest(dir: string): Promise<{ manifest: Manifest; bytes: n
 
 const html = (response: Response) => response.headers.get('Content-Type')?.startsWith('text/html');
 
+const DAY = 86_400;
+
+/** The served paths a split put in the archive, from its list in the assets. */
+function archivedPaths(dist: string): Set<string> {
+  const index = JSON.parse(readFileSync(join(dist, archiveIndexPath()), 'utf8')) as ArchiveIndex;
+  const paths = new Set<string>();
+  for (let shard = 0; shard < index.shards; shard++) {
+    const { objects } = JSON.parse(readFileSync(join(dist, archiveShardPath(shard)), 'utf8')) as ArchiveShard;
+    for (const path of Object.keys(objects)) paths.add(path);
+  }
+  return paths;
+}
+
+/**
+ * An old premium story whose public page the site's build put in the archive, other than the
+ * newest premium story (measured from the assets) where there is another. When the build has none
+ * there (the demo's stories are recent), a copy of the build is split again in `scratch` with a
+ * cut-off that puts the oldest one there.
+ */
+async function oldStoryIn(dir: string, manifest: Manifest, scratch: string): Promise<{ old: ManifestStory; build?: Site['build'] }> {
+  const now = Date.now() / 1000;
+  const premium = manifest.stories.filter((story) => story.access === 'premium' && story.publishAt <= now);
+  const candidates = premium.length > 1 ? premium.slice(1) : premium;
+  if (candidates.length === 0) throw new Error(`The build in ${dir} has no published premium story to measure`);
+  const archived = archivedPaths(join(dir, 'dist'));
+  const already = candidates.find((story) => archived.has(story.path));
+  if (already) return { old: already };
+  const old = candidates.at(-1)!;
+  const build = { dist: join(scratch, 'dist'), archive: join(scratch, ARCHIVE_DIR) };
+  unsplitCopy({ dist: join(dir, 'dist'), archive: join(dir, ARCHIVE_DIR) }, build.dist);
+  await splitArchive({ dist: build.dist, archive: build.archive, afterDays: Math.floor((now - old.publishAt) / DAY), now });
+  return { old, build };
+}
+
 /** The paths to measure on one site, all taken from its own build. */
-async function targetsOf(dir: string, manifest: Manifest): Promise<Target[]> {
+async function targetsOf(dir: string, manifest: Manifest, old: ManifestStory): Promise<Target[]> {
   const now = Date.now() / 1000;
   const published = manifest.stories.filter((story) => story.publishAt <= now);
   const first = (access: ManifestStory['access']) => {
@@ -152,6 +198,12 @@ async function targetsOf(dir: string, manifest: Manifest): Promise<Target[]> {
       path: '/latest/',
       check: (response, body) => (html(response) && body.includes(HOOKS.storyCard) ? undefined : 'expected a listing'),
     },
+    {
+      name: 'old story in R2: teaser',
+      path: old.path,
+      check: (_, body) => (body.includes(HOOKS.wallReason) && !fullText(body) ? undefined : 'expected the teaser and the wall'),
+    },
+    { name: 'old story in R2: subscriber', path: old.path, cookie: session, check: full },
   ];
 }
 
@@ -193,6 +245,8 @@ const median = (numbers: number[]) => {
 
 const sites: Site[] = [];
 const scratch = stories === undefined ? undefined : scratchDir('konkan-bench-edge');
+/** Copies of builds split again so an old story is in the archive. */
+const splitDirs: string[] = [];
 let cleaned = false;
 
 /** Stops every wrangler this run started and removes the scratch folder (unless --keep). */
@@ -204,6 +258,7 @@ async function cleanUp(): Promise<void> {
     if (values.keep) console.log(`\nKept the scratch folder: ${scratch}`);
     else removeDir(scratch);
   }
+  for (const dir of splitDirs) removeDir(dir);
 }
 
 async function main(): Promise<void> {
@@ -214,6 +269,7 @@ async function main(): Promise<void> {
     console.log(`Demo site: dist/ as built at ${built.toISOString()} (${demo.manifest.stories.length} stories).`);
     sites.push({ name: `demo (${demo.manifest.stories.length})`, dir: ROOT, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
     sites.push({ name: 'demo, counting off', dir: ROOT, vars: { COUNTING: 'off' }, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
+    sites.push({ name: 'demo, test mode', dir: ROOT, testMode: true, stories: demo.manifest.stories.length, manifestBytes: demo.bytes, targets: [] });
 
     if (scratch && stories !== undefined) {
       const dir = join(scratch, 'project');
@@ -228,13 +284,27 @@ async function main(): Promise<void> {
     }
 
     const home = process.cwd();
+    const splits = new Map<string, Awaited<ReturnType<typeof oldStoryIn>>>();
     for (const site of sites) {
       const { manifest } = await readManifest(site.dir);
-      site.targets = await targetsOf(site.dir, manifest);
+      if (!splits.has(site.dir)) {
+        const dir = scratchDir('konkan-bench-edge-split');
+        splitDirs.push(dir);
+        splits.set(site.dir, await oldStoryIn(site.dir, manifest, dir));
+      }
+      const split = splits.get(site.dir)!;
+      site.old = split.old;
+      if (split.build) site.build = split.build;
+      site.targets = await targetsOf(site.dir, manifest, split.old);
       // startLocalSite works in the current folder (dist/, .dev.vars, scripts/).
       process.chdir(site.dir);
       try {
-        site.local = await startLocalSite({ name: 'konkan-bench-edge', testProvider: false, vars: { ...(values['test-mode'] ? {} : LIVE_LOOKING_KEYS), ...site.vars } });
+        site.local = await startLocalSite({
+          name: 'konkan-bench-edge',
+          testProvider: false,
+          vars: { ...(site.testMode ? {} : LIVE_LOOKING_KEYS), ...site.vars },
+          ...(site.build ? { build: site.build } : {}),
+        });
       } finally {
         process.chdir(home);
       }
@@ -265,8 +335,9 @@ async function main(): Promise<void> {
 
     console.log(
       `\n${new Date().toISOString()} · wrk ${threads} threads × ${connections} connections, ${duration} s per run, median of ${rounds} rounds · ` +
-        `${values['test-mode'] ? 'test mode (banner on every page)' : 'live-format payment keys (no test-mode banner)'} · ` +
-        `${cpus().length} CPU cores · Node ${process.version}\n`,
+        `${cpus().length} CPU cores · Node ${process.version}\n` +
+        `As deployed: live-mode payment keys (no test-mode banner), counting on, full texts and old stories from R2 (local R2 under wrangler dev).\n` +
+        `“demo, test mode”: the same build with the test keys of .dev.vars, as \`npm start\` serves it (the test-mode banner spliced into every page).\n`,
     );
     const header = ['Path', ...sites.flatMap((site) => [`${site.name}: req/s`, '× asset', 'latency'])];
     const rows = sites[0]!.targets.map((_, index) => [
@@ -283,7 +354,10 @@ async function main(): Promise<void> {
     console.log(table([header, ...rows]));
     console.log('\nPaths measured:');
     for (const site of sites) {
-      console.log(`  ${site.name} (manifest read per fresh isolate ${(site.manifestBytes / 1024).toFixed(0)} KB): ${site.targets.map((target) => target.path).filter((path, i, all) => all.indexOf(path) === i).join(', ')}`);
+      console.log(
+        `  ${site.name} (manifest read per fresh isolate ${(site.manifestBytes / 1024).toFixed(0)} KB): ${site.targets.map((target) => target.path).filter((path, i, all) => all.indexOf(path) === i).join(', ')}` +
+          (site.build ? ` (served from a copy of the build split again so that ${site.old!.path} is in the archive)` : ''),
+      );
     }
   } finally {
     await cleanUp();

@@ -1,6 +1,6 @@
 // Starts the site as `npm start` serves it: `wrangler dev` running the Worker in front of the
-// built pages (dist/), with the local test-mode payment provider beside it, both pointed at each
-// other. By default on free ports with a freshly seeded local D1 in a temporary folder: the
+// built pages (dist/) and its local R2 archive filled from the build (dist-r2/), with the local
+// test-mode payment provider beside it, both pointed at each other. By default on free ports with a freshly seeded local D1 in a temporary folder: the
 // journey tests (test/server.ts), the browser tests (test/e2e/) and the benchmarks share that.
 // `npm start` (scripts/start.ts) uses it on a fixed port with the project's own local D1.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -9,8 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { manifestIndexPath } from '../src/paywall/contract.ts';
+import { archiveIndexPath, manifestIndexPath } from '../src/paywall/contract.ts';
 import { settings } from '../src/paywall/settings.ts';
+import { ARCHIVE_DIR } from './archive.ts';
+import { syncLocalArchive } from './archive-bucket.ts';
 import { startTestProvider, type TestAccount, type TestProvider } from './test-provider/index.ts';
 
 /** The machine's Chromium (Debian's package; no browser is ever downloaded), for tests and benchmarks. */
@@ -51,6 +53,11 @@ export interface LocalSiteOptions {
   echo?: boolean;
   /** Webhook retry backoff of the provider, in ms. */
   retryBaseMs?: number;
+  /**
+   * Another build to serve than dist/ and dist-r2/ (its static assets, and the archive's objects
+   * that fill the local R2), e.g. one split with another cut-off.
+   */
+  build?: { dist: string; archive: string };
 }
 
 /** The site's payment keys from .dev.vars, as the provider must know them to sign and check. */
@@ -117,20 +124,23 @@ function stopped(child: ChildProcess): Promise<void> {
 
 /** Serves the current build. Run `npm run build` (and `npm run setup` for `.dev.vars`) first. */
 export async function startLocalSite(options: LocalSiteOptions = {}): Promise<LocalSite> {
-  if (!existsSync(`dist${manifestIndexPath()}`)) throw new Error('Build the site first: npm run build');
+  const build = options.build ?? { dist: 'dist', archive: ARCHIVE_DIR };
+  if (!existsSync(join(build.dist, manifestIndexPath()))) throw new Error('Build the site first: npm run build');
+  if (!existsSync(join(build.dist, archiveIndexPath()))) throw new Error('The build was not split for the archive; build with npm run build');
   if (!existsSync('.dev.vars')) throw new Error('Create local secrets first: npm run setup');
   const temporary = options.persistTo === undefined;
   const state = options.persistTo ?? mkdtempSync(join(tmpdir(), `${options.name ?? 'presswall-site'}-`));
   const remove = () => {
     if (temporary) rmSync(state, { recursive: true, force: true });
   };
-  if (temporary) {
-    try {
-      execFileSync(process.execPath, ['scripts/seed-local.ts', '--persist-to', state], { stdio: 'pipe' });
-    } catch (error) {
-      remove();
-      throw error;
-    }
+  try {
+    if (temporary) execFileSync(process.execPath, ['scripts/seed-local.ts', '--persist-to', state], { stdio: 'pipe' });
+    // The same path as production: the Worker reads the archive from R2, here wrangler dev's own.
+    const archive = await syncLocalArchive(state, build.archive);
+    if (options.echo) console.log(`Local R2 archive: uploaded ${archive.uploaded}, kept ${archive.kept}, deleted ${archive.deleted} objects.`);
+  } catch (error) {
+    remove();
+    throw error;
   }
 
   const port = options.port ?? (await freePort());
@@ -165,6 +175,7 @@ export async function startLocalSite(options: LocalSiteOptions = {}): Promise<Lo
       '127.0.0.1',
       '--persist-to',
       state,
+      ...(options.build ? ['--assets', build.dist] : []),
       '--show-interactive-dev-session=false',
       ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ],

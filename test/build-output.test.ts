@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EMAILS_PATH, FULL_PREFIX, HOOKS } from '../src/paywall/contract.ts';
 import { EMAILS, type EmailName, type Emails } from '../src/paywall/emails.ts';
 import { sourceStories } from './content.ts';
-import { builtFiles, DIST } from './dist.ts';
+import { builtFiles, DIST, readBuilt } from './dist.ts';
 import { textOf } from './html.ts';
 
 // Pagefind's own scripts are third-party code (with `{{` in them); its index is checked on its own.
@@ -31,7 +31,7 @@ describe('the build output', () => {
   });
 
   it.each(textFiles)('%s has no unrendered template text', (file) => {
-    const content = rendered(file, readFileSync(join(DIST, file), 'utf8'));
+    const content = rendered(file, readBuilt(file).toString('utf8'));
     expect(content).not.toContain('{{');
     expect(content).not.toMatch(/\bundefined\b/);
     expect(content).not.toMatch(/\bNaN\b/);
@@ -41,7 +41,7 @@ describe('the build output', () => {
   it('has no editor preview: no preview pages and no preview bar', () => {
     expect(builtFiles().filter((file) => file.startsWith('/preview/'))).toEqual([]);
     for (const file of textFiles.filter((name) => name.endsWith('.html'))) {
-      expect(readFileSync(join(DIST, file), 'utf8'), file).not.toContain('preview-switch');
+      expect(readBuilt(file).toString('utf8'), file).not.toContain('preview-switch');
     }
   });
 
@@ -49,13 +49,13 @@ describe('the build output', () => {
     const stories = sourceStories().filter((story) => story.lockedSentences.length);
     const outside = textFiles.filter((file) => !file.startsWith(`${FULL_PREFIX}/`));
     for (const file of outside) {
-      const text = textOf(readFileSync(join(DIST, file), 'utf8'));
+      const text = textOf(readBuilt(file).toString('utf8'));
       for (const story of stories) {
         for (const sentence of story.lockedSentences) expect(text, `${file} holds a locked sentence of ${story.slug}`).not.toContain(sentence);
       }
     }
     for (const story of stories) {
-      const full = textOf(readFileSync(join(DIST, FULL_PREFIX, story.path, 'index.html'), 'utf8'));
+      const full = textOf(readBuilt(join(FULL_PREFIX, story.path, 'index.html')).toString('utf8'));
       for (const sentence of story.lockedSentences) expect(full).toContain(sentence);
     }
   });

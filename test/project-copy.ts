@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 /** What Astro needs to build the site. */
 const SITE = ['package.json', 'astro.config.mjs', 'tsconfig.json', 'src', 'content', 'public', 'functions'];
 /** Never copied: the packages (linked instead), what builds and runs leave behind, and local secrets. */
-const LEFT_OUT = new Set(['node_modules', '.git', 'dist', '.astro', '.wrangler', 'test-results', '.dev.vars']);
+const LEFT_OUT = new Set(['node_modules', '.git', 'dist', 'dist-r2', '.astro', '.wrangler', 'test-results', '.dev.vars']);
 
 export class ProjectCopy {
   readonly dir: string;

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sourceStories } from './content.ts';
-import { DIST } from './dist.ts';
+import { SEARCH_FRAGMENT_PREFIX } from '../src/paywall/contract.ts';
+import { builtFiles, readBuilt } from './dist.ts';
 import { sentencesOf, textOf } from './html.ts';
 
 // Site search is built from public pages only: teasers and free stories. The index must hold no
@@ -14,12 +13,14 @@ interface Fragment {
   content: string;
 }
 
+/** Every fragment Pagefind wrote: in the assets, or in the R2 archive for an old story's page. */
 function indexedPages(): Fragment[] {
-  const folder = join(DIST, 'pagefind', 'fragment');
-  return readdirSync(folder).map((file) => {
-    const data = gunzipSync(readFileSync(join(folder, file))).toString('utf8');
-    return JSON.parse(data.slice(data.indexOf('{'))) as Fragment;
-  });
+  return builtFiles()
+    .filter((file) => file.startsWith(SEARCH_FRAGMENT_PREFIX))
+    .map((file) => {
+      const data = gunzipSync(readBuilt(file)).toString('utf8');
+      return JSON.parse(data.slice(data.indexOf('{'))) as Fragment;
+    });
 }
 
 describe('the search index', () => {
@@ -39,7 +40,7 @@ describe('the search index', () => {
 
   it('holds the public text: free stories in full, and the lead-in of locked ones', () => {
     for (const story of stories) {
-      const page = readFileSync(join(DIST, story.path, 'index.html'), 'utf8');
+      const page = readBuilt(`${story.path}index.html`).toString('utf8');
       const start = page.indexOf('<div class="story-body">');
       const body = page.slice(start, page.indexOf('</div>', start));
       const indexed = textOf(pages.find((candidate) => candidate.url === story.path)!.content);

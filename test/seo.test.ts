@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, inject, it } from 'vitest';
 import { settings } from '../src/paywall/settings.ts';
 import { sourceStories, sourceStoryWith } from './content.ts';
-import { builtFiles, DIST } from './dist.ts';
+import { builtFiles, readBuilt } from './dist.ts';
 import { sentencesOf, textOf } from './html.ts';
 import { Reader } from './reader.ts';
 
 const stories = sourceStories();
-const read = (file: string) => readFileSync(join(DIST, file), 'utf8');
+const read = (file: string) => readBuilt(file).toString('utf8');
 const storyPages = builtFiles().filter((file) => /^\/(full\/)?stories\/[^/]+\/index\.html$/.test(file));
 
 function jsonLdOf(html: string): Record<string, unknown>[] {

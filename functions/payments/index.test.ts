@@ -13,6 +13,7 @@ import { ORIGIN } from '../../test/edge/client.ts';
 import { CANCEL_NOTICE_SECONDS } from './cancellations.ts';
 import { applySubscription } from './ledger.ts';
 import { paymentProvider } from './providers.ts';
+import { withTestModeBanner } from './test-mode.ts';
 
 // The paid journeys inside workerd, against the local test-mode provider, once for each provider.
 // Stories and plans come from the build and content/, so they hold for any publication.
@@ -672,5 +673,14 @@ describe('test mode', () => {
     expect(page).toContain('Test mode.');
     const live = await (await app.request(`${ORIGIN}/`, {}, { ...env, STRIPE_SECRET_KEY: 'sk_live_x', RAZORPAY_KEY_ID: 'rzp_live_x' })).text();
     expect(live).not.toContain('Test mode.');
+  });
+
+  it('puts the banner first in the body, once, whatever the body tag holds', () => {
+    const page = '<!doctype html><html><head><title>x</title></head><body class="story" data-x="a>b">\n<main>Story</main></body></html>';
+    const spliced = withTestModeBanner(page);
+    expect(spliced.startsWith('<!doctype html><html><head><title>x</title></head><body class="story" data-x="a>b"><aside class="test-mode"')).toBe(true);
+    expect(spliced.split('Test mode.').length).toBe(2);
+    expect(spliced.indexOf('Test mode.')).toBeLessThan(spliced.indexOf('<main>'));
+    expect(withTestModeBanner('<p>no body</p><bodyguard>')).toBe('<p>no body</p><bodyguard>');
   });
 });

@@ -4,6 +4,7 @@ import { COOKIES, HOOKS, meterNotice, PUBLISH_AT_META } from '../../src/paywall/
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
 import { allowancesOf, settings } from '../../src/paywall/settings.ts';
 import { count } from '../analytics/index.ts';
+import { archivedAt, archivedText, etagOf, isFresh, publicArchivedAt, publicFile } from '../archive/index.ts';
 import { isCrawler } from '../analytics/crawlers.ts';
 import type { ReaderKind } from '../analytics/events.ts';
 import { isEmbargoed } from '../embargo/index.ts';
@@ -36,12 +37,28 @@ export async function serveStory(c: Context<AppEnv>): Promise<Response> {
     return publicPageUnlessEmbargoed(c);
   }
   if (entry && isEmbargoed(entry, Date.now() / 1000)) return notFound(c);
-  if (!entry || entry.access === 'free') {
-    const page = await c.env.ASSETS.fetch(c.req.raw);
-    if (entry && page.status === 200) countView(c, entry, 'full', { kind: 'none' });
+  if (!entry) return c.env.ASSETS.fetch(c.req.raw);
+  if (entry.access === 'free') {
+    const page = await publicFile(c, entry.path);
+    if (page.status === 200) countView(c, entry, 'full', { kind: 'none' });
     return page;
   }
   return serveLockedStory(c, entry);
+}
+
+/** A built public page to change for a reader: its validator, and its HTML when needed. */
+interface BuiltPage {
+  etag: string | undefined;
+  html: () => Promise<string>;
+}
+
+/** The public page of a story for the edge to change, or undefined when the build has none. */
+async function builtPublicPage(c: Context<AppEnv>, story: ManifestStory): Promise<BuiltPage | undefined> {
+  const archived = await publicArchivedAt(c, story.path);
+  if (archived) return { etag: etagOf(archived), html: () => archivedText(c.env.ARCHIVE, archived) };
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, story.path));
+  if (asset.status !== 200) return undefined;
+  return { etag: asset.headers.get('ETag') ?? undefined, html: () => asset.text() };
 }
 
 /** The kind of reader for the newsroom: crawlers, which get what anyone gets, are counted apart. */
@@ -60,7 +77,7 @@ function countView(c: Context<AppEnv>, story: ManifestStory, served: 'full' | 't
 
 /** Without the manifest, a story page's own publication time still keeps an embargoed story back. */
 async function publicPageUnlessEmbargoed(c: Context<AppEnv>): Promise<Response> {
-  const page = await c.env.ASSETS.fetch(c.req.raw);
+  const page = await publicFile(c, new URL(c.req.url).pathname);
   if (page.status !== 200 || !page.headers.get('Content-Type')?.startsWith('text/html')) return page;
   const html = await page.text();
   const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
@@ -126,15 +143,14 @@ async function fullResponse(
   gift: GiftAtStory,
 ): Promise<Response> {
   if (!story.fullPath) throw new Error(`No full text in the manifest for ${story.path}`);
-  const asset = await c.env.ASSETS.fetch(assetRequest(c, story.fullPath));
-  if (asset.status !== 200) throw new Error(`Full text of ${story.path} answered ${asset.status}`);
+  const html = await fullText(c, story.fullPath);
 
   const { metered } = decision;
   // Signed before anything is promised, so a failure here still ends at the teaser, uncounted.
   const meter = metered?.counted
     ? await signMeter(metered.read, monthOf(now, settings.timeZone), meterSecrets(c.env.METER_SECRET)[0]!)
     : undefined;
-  const page = new RegionPage(await asset.text()).change(HOOKS.meterNotice, () =>
+  const page = new RegionPage(html).change(HOOKS.meterNotice, () =>
     metered ? { text: meterNotice(metered.remaining, metered.counted) } : false,
   );
   // Only a subscriber with an account can give: the gift is theirs, and counted against them.
@@ -149,15 +165,29 @@ async function fullResponse(
   return new Response(page.toString(), { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
-/** A validator for one teaser as one kind of reader sees it: the asset's own, plus the wall's reason. */
-function teaserEtag(asset: Response, reason: WallReason): string | undefined {
-  const etag = asset.headers.get('ETag')?.replace(/^W\//, '').replaceAll('"', '');
+/** A story's full-text page as built: from the archive (where the build puts every one), or the assets. Throws when neither gives it. */
+async function fullText(c: Context<AppEnv>, fullPath: string): Promise<string> {
+  const archived = await archivedAt(c, fullPath);
+  if (archived) return archivedText(c.env.ARCHIVE, archived);
+  const asset = await c.env.ASSETS.fetch(assetRequest(c, fullPath));
+  if (asset.status !== 200) throw new Error(`Full text at ${fullPath} answered ${asset.status}`);
+  return asset.text();
+}
+
+/** A validator for one teaser as one kind of reader sees it: the page's own, plus the wall's reason. */
+function teaserEtag(page: BuiltPage, reason: WallReason): string | undefined {
+  const etag = page.etag?.replace(/^W\//, '').replaceAll('"', '');
   return etag ? `W/"${etag}-${reason}"` : undefined;
 }
 
 async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason, gift: GiftAtStory): Promise<Response> {
-  const asset = await c.env.ASSETS.fetch(assetRequest(c, story.path));
-  if (asset.status !== 200) return safePage(503, 'This story is not available right now');
+  let asset: BuiltPage | undefined;
+  try {
+    asset = await builtPublicPage(c, story);
+  } catch (error) {
+    console.error(`paywall: the public page of ${story.path} could not be read:`, error);
+  }
+  if (!asset) return safePage(503, 'This story is not available right now');
   // Anyone may keep a teaser, but must check back, and only for the same cookies.
   cacheAs(c, 'revalidate');
   countView(c, story, 'teaser', gift);
@@ -167,11 +197,10 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
   const etag = teaserEtag(asset, reason);
   if (etag) {
     headers.set('ETag', etag);
-    const wanted = c.req.header('If-None-Match')?.split(',').map((tag) => tag.trim());
-    if (wanted?.includes(etag) || wanted?.includes('*')) return new Response(null, { status: 304, headers });
+    if (isFresh(c.req.raw, etag)) return new Response(null, { status: 304, headers });
   }
   try {
-    const page = new RegionPage(await asset.text()).change(HOOKS.wallReason, (value) => value === reason && {});
+    const page = new RegionPage(await asset.html()).change(HOOKS.wallReason, (value) => value === reason && {});
     return new Response(withGiftBlocks(page, gift, false).toString(), {
       status: 200,
       headers,

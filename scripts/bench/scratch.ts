@@ -14,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const STORIES = join('content', 'stories');
 
 /** Never copied: installed packages (linked instead), builds, caches, history, and what only people read. */
-const SKIPPED = new Set(['node_modules', 'dist', '.astro', '.wrangler', '.git', 'test-results', 'docs', 'test']);
+const SKIPPED = new Set(['node_modules', 'dist', 'dist-r2', '.astro', '.wrangler', '.git', 'test-results', 'docs', 'test']);
 
 /** A new, empty folder for one benchmark run; remove it with `removeDir`. */
 export function scratchDir(name: string): string {

@@ -41,6 +41,22 @@ export function manifestShardPath(shard: number): string {
   return `${MANIFEST_PREFIX}/${shard}.json`;
 }
 
+/**
+ * The list of built files that live in the R2 archive instead of the static assets
+ * (src/paywall/archive.ts): an index and shards, read by the edge like the manifest, and refused
+ * to every outside request like it.
+ */
+export function archiveIndexPath(): string {
+  return `${MANIFEST_PREFIX}/archive/index.json`;
+}
+
+export function archiveShardPath(shard: number): string {
+  return `${MANIFEST_PREFIX}/archive/${shard}.json`;
+}
+
+/** Where Pagefind's per-page search fragments are served; an old story's fragment may live in the R2 archive. */
+export const SEARCH_FRAGMENT_PREFIX = '/pagefind/fragment/';
+
 /** Every story's title, section and author, for the newsroom only: read whole, so it is kept apart from the shards stories are served by. */
 export function manifestStoryListPath(): string {
   return `${MANIFEST_PREFIX}/stories.json`;

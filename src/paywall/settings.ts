@@ -48,6 +48,13 @@ export const settingsSchema = z
     subscriptionsEmail: z.email(),
     /** Stories in each feed, newest first (the public RSS feed and subscribers' private ones): feeds are polled, so they stay small whatever the archive's size. */
     feedItems: z.int().min(1).max(500).default(50),
+    /**
+     * Days after publication when a story's public page and search fragment leave the static
+     * assets for the R2 archive (full-text pages always live there), so the assets stay within
+     * their file limit whatever the archive's size. Decided when the site is built; 0 puts every
+     * published story in the archive.
+     */
+    archiveAfterDays: z.int().min(0, 'use a number of days, 0 or more').max(36500).default(365),
     /** Subscribers can give single stories as links. */
     gifts: z
       .strictObject({
