@@ -115,25 +115,50 @@ export function storyIndexOf(stories: Story[]): StoryIndex {
 }
 
 /**
- * How many of the newest stories of a section or tag are candidates. Comparing every story with
- * every other one made the build quadratic in the archive; this keeps each story's share constant.
- * It picks other stories than a comparison with all would only when an older story, outside the
- * newest of every list it is on, has more tags in common than every newer one: then the newer win.
+ * How many stories of a section or tag, the newest published before the story, are candidates.
+ * Comparing every story with every other one made the build quadratic in the archive; this keeps
+ * each story's share constant. It picks other stories than a comparison with all would only when
+ * an older story, outside the newest of every list it is on, has more tags in common than every
+ * newer one: then the newer win.
  */
 const CANDIDATES_PER_LIST = 50;
 
-/** Up to `count` other stories: same section first, then shared tags, newest first. */
+/** Whether `a` came out before `b`; stories of the same second are ordered by id, so exactly one of two is. */
+function isEarlier(a: Story, b: Story): boolean {
+  return a.publishAt < b.publishAt || (a.publishAt === b.publishAt && a.id < b.id);
+}
+
+/** Where the stories published no later than `publishAt` begin in a newest-first list. */
+function firstNotAfter(list: Story[], publishAt: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]!.publishAt > publishAt) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Up to `count` stories published before this one: same section first, then shared tags, newest
+ * first. Earlier ones only, so that publishing a story changes no page already built: a new story
+ * appears among the related stories of those published after it, never rewrites the archive's
+ * pages (a rebuild would render them again, and a deploy upload them again).
+ */
 export function relatedTo(story: Story, stories: Story[], count = 3): Story[] {
   const { bySection, byTag } = storyIndexOf(stories);
   const tags = new Set(story.entry.data.tags);
   const candidates = new Set<Story>();
   for (const list of [bySection.get(story.section.id), ...[...tags].map((tag) => byTag.get(tag))]) {
-    for (const other of (list ?? []).slice(0, CANDIDATES_PER_LIST + 1)) candidates.add(other);
+    if (!list) continue;
+    const from = firstNotAfter(list, story.publishAt);
+    for (const other of list.slice(from, from + CANDIDATES_PER_LIST + 1)) if (isEarlier(other, story)) candidates.add(other);
   }
   const score = (other: Story) =>
     (other.section.id === story.section.id ? 10 : 0) + other.entry.data.tags.filter((tag) => tags.has(tag)).length;
   return [...candidates]
-    .filter((other) => other.id !== story.id && score(other) > 0)
+    .filter((other) => score(other) > 0)
     .sort((a, b) => score(b) - score(a) || b.publishAt - a.publishAt)
     .slice(0, count);
 }

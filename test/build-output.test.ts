@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMAILS_PATH, FULL_PREFIX, HOOKS } from '../src/paywall/contract.ts';
+import { EMAILS_PATH, FULL_PREFIX, HOOKS, STORY_PREFIX } from '../src/paywall/contract.ts';
+import { readWholeManifest } from '../src/paywall/manifest.ts';
 import { EMAILS, type EmailName, type Emails } from '../src/paywall/emails.ts';
 import { sourceStories } from './content.ts';
 import { builtFiles, DIST, readBuilt } from './dist.ts';
@@ -72,5 +73,24 @@ describe('the date archive', () => {
       return [...html.matchAll(new RegExp(`${HOOKS.storyCard}="([^"]+)"`, 'g'))].map((match) => match[1]!);
     });
     expect([...listed].sort()).toEqual(sourceStories().map((story) => story.path).sort());
+  });
+});
+
+describe('related stories', () => {
+  it('are earlier stories only, so that publishing a story changes no page already built', async () => {
+    const { stories } = await readWholeManifest(async (path) => JSON.parse(readBuilt(path).toString('utf8')));
+    const publishedAt = new Map(stories.map((story) => [story.path, story.publishAt]));
+    const files = new Set(builtFiles());
+    let suggestions = 0;
+    for (const story of stories) {
+      const file = `${story.path}index.html`;
+      if (!files.has(file)) continue;
+      const related = readBuilt(file).toString('utf8').match(/<aside class="related"[^>]*>[\s\S]*?<\/aside>/)?.[0] ?? '';
+      for (const [, path] of related.matchAll(new RegExp(`href="(${STORY_PREFIX}/[^"#?]+/)"`, 'g'))) {
+        suggestions++;
+        expect(publishedAt.get(path!), `${story.path} suggests ${path}`).toBeLessThanOrEqual(story.publishAt);
+      }
+    }
+    expect(suggestions, 'no story page suggests another: give two stories the same section').toBeGreaterThan(0);
   });
 });
