@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ARCHIVE_LIST } from '../scripts/search-index.ts';
 import { sourceStories } from './content.ts';
 import { DIST } from './dist.ts';
 import { sentencesOf, textOf } from './html.ts';
@@ -14,11 +15,15 @@ interface Fragment {
   content: string;
 }
 
+/** Every page of every bundle: the main one and the archive's (scripts/search-index.ts). */
 function indexedPages(): Fragment[] {
-  const folder = join(DIST, 'pagefind', 'fragment');
-  return readdirSync(folder).map((file) => {
-    const data = gunzipSync(readFileSync(join(folder, file))).toString('utf8');
-    return JSON.parse(data.slice(data.indexOf('{'))) as Fragment;
+  const { bundles } = JSON.parse(readFileSync(join(DIST, ARCHIVE_LIST), 'utf8')) as { bundles: string[] };
+  return ['/pagefind/', ...bundles].flatMap((bundle) => {
+    const folder = join(DIST, bundle, 'fragment');
+    return readdirSync(folder).map((file) => {
+      const data = gunzipSync(readFileSync(join(folder, file))).toString('utf8');
+      return JSON.parse(data.slice(data.indexOf('{'))) as Fragment;
+    });
   });
 }
 

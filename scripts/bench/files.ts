@@ -31,9 +31,10 @@ const LISTING = /^(latest|sections|authors|tags|archive)\//;
 export const FILE_KINDS: FileKind[] = [
   { kind: 'story pages (public: teaser or free story)', perStory: true, test: (path) => path.startsWith('stories/') },
   { kind: 'full-text pages (/full/)', perStory: true, test: (path) => path.startsWith('full/') },
-  { kind: 'Pagefind fragments', perStory: true, test: (path) => path.startsWith('pagefind/fragment/') },
-  { kind: 'Pagefind index chunks', perStory: true, test: (path) => path.startsWith('pagefind/index/') },
-  { kind: 'Pagefind other (filters, wasm, ui)', perStory: false, test: (path) => path.startsWith('pagefind/') },
+  // The search index is built in slices (scripts/search-index.ts): /pagefind/ and /pagefind/archive/<n>/.
+  { kind: 'Pagefind fragments', perStory: true, test: (path) => /^pagefind\/(archive\/\d+\/)?fragment\//.test(path) },
+  { kind: 'Pagefind index chunks', perStory: true, test: (path) => /^pagefind\/(archive\/\d+\/)?index\//.test(path) },
+  { kind: 'Pagefind other (per bundle: entry, meta, wasm, ui)', perStory: false, test: (path) => path.startsWith('pagefind/') },
   // One page per month with stories: it grows with the years the archive spans, not its size.
   { kind: 'date archive month pages', perStory: false, test: (path) => /^archive\/\d{4}\/\d{2}\//.test(path) },
   { kind: 'manifest shards (one per 256 stories)', perStory: true, test: (path) => /^paywall-manifest\/\d+\.json$/.test(path) },
