@@ -13,6 +13,9 @@ import { pruneStoredHtml, storedHtmlKey, storeHtml } from './stories/stored-html
 /** What the loader stores for a plain story; a change empties the store, as a change of rules does. */
 const STORED_FORMAT = 'html in a file of its own, reading time, no source';
 
+/** Plain stories rendered at once in content sync: enough to keep two cores busy, few enough that memory does not grow with the archive. */
+const RENDERS_AT_ONCE = 16;
+
 const slug = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A story's URL comes from its file name alone, so two files may not share one. */
@@ -125,7 +128,10 @@ function storiesLoader(): Loader {
         context.meta.set('markdown-rules', rules);
       }
       const root = fileURLToPath(context.config.root);
-      const renders: Promise<void>[] = [];
+      // The glob loader reads files faster than they render, and does not wait for a render: a
+      // render started for every story at once would hold every story's syntax tree in memory.
+      const renders = new Set<Promise<void>>();
+      let failure: unknown;
       const store: typeof context.store = {
         ...context.store,
         set: (entry) => {
@@ -136,27 +142,37 @@ function storiesLoader(): Loader {
           // HTML goes to a file of its own, named by the source's digest and the rules.
           const { body, ...withoutBody } = entry;
           const key = context.generateDigest({ source: entry.digest ?? body, rules });
-          renders.push(
-            context.renderMarkdown(markdown, { fileURL }).then(
-              async (rendered) => {
-                const imagePaths = rendered.metadata?.imagePaths ?? [];
-                const stored = await storeHtml(root, key, rendered.html, body, imagePaths);
-                context.store.set({ ...withoutBody, deferredRender: false, rendered: stored, assetImports: imagePaths });
-              },
-              // Whatever Markdown cannot render, MDX still can, and reports with the file's name.
-              () => void context.store.set(entry),
-            ),
+          const render = context.renderMarkdown(markdown, { fileURL }).then(
+            async (rendered) => {
+              const imagePaths = rendered.metadata?.imagePaths ?? [];
+              const stored = await storeHtml(root, key, rendered.html, body, imagePaths);
+              context.store.set({ ...withoutBody, deferredRender: false, rendered: stored, assetImports: imagePaths });
+            },
+            // Whatever Markdown cannot render, MDX still can, and reports with the file's name.
+            () => void context.store.set(entry),
           );
+          const settled: Promise<void> = render.then(
+            () => void renders.delete(settled),
+            (error: unknown) => {
+              renders.delete(settled);
+              failure ??= error;
+            },
+          );
+          renders.add(settled);
           return true;
         },
       };
       await files.load({
         ...context,
         store,
-        parseData: async (entry) =>
-          context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data }),
+        parseData: async (entry) => {
+          // Each story is parsed before it is stored: the place to wait while enough renders are under way.
+          while (renders.size >= RENDERS_AT_ONCE) await Promise.race(renders);
+          return context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data });
+        },
       });
       await Promise.all(renders);
+      if (failure !== undefined) throw failure;
       const stored = context.store.values().map((entry) => storedHtmlKey(entry.rendered));
       await pruneStoredHtml(root, new Set(stored.filter((key) => key !== undefined)));
     },
