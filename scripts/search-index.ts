@@ -17,7 +17,7 @@
 //   node scripts/search-index.ts [--site dist] [--stories-per-index 20000]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readWholeManifest, type ManifestStory } from '../src/paywall/manifest.ts';
@@ -90,6 +90,29 @@ export function indexedPart(html: string): string {
 
 const pageFile = (site: string, path: string) => join(site, path, 'index.html');
 
+/**
+ * Puts a cached bundle into the site as hard links: tens of thousands of files, which a copy would
+ * read and write again (a copy only across file systems). Nothing writes into a bundle's files after Pagefind, so the cache's copy
+ * cannot change through dist/.
+ */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) linkTree(join(from, entry.name), join(to, entry.name));
+    else linkOrCopy(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/** A hard link, or a copy where the two folders are on different file systems. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    copyFileSync(from, to);
+  }
+}
+
 function pagefindVersion(root: string): string {
   return (JSON.parse(readFileSync(join(root, 'node_modules', 'pagefind', 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -119,7 +142,7 @@ function sliceBundle(site: string, slice: SearchSlice, cache: string, root: stri
   rmSync(staging, { recursive: true, force: true });
   for (const path of pages) {
     mkdirSync(join(staging, path), { recursive: true });
-    linkSync(pageFile(site, path), pageFile(staging, path));
+    linkOrCopy(pageFile(site, path), pageFile(staging, path));
   }
   const written = `${bundle}.partial`;
   rmSync(written, { recursive: true, force: true });
@@ -154,7 +177,7 @@ export async function buildSearchIndex(
     const name = bundle.slice(cache.length + 1);
     if (before.has(name)) reused++;
     used.add(name);
-    cpSync(bundle, join(site, slice.bundle), { recursive: true });
+    linkTree(bundle, join(site, slice.bundle));
     if (slice.bundle !== MAIN_BUNDLE) archive.push(slice.bundle);
   }
   mkdirSync(join(site, MAIN_BUNDLE), { recursive: true });
