@@ -14,12 +14,13 @@ const STORY_HTML_DIR = join('node_modules', '.astro', 'story-html');
 
 const dirOf = (root: string) => join(root, STORY_HTML_DIR);
 
-/** What the loader stores in place of the HTML, in the entry's `rendered.metadata`. */
-interface StoredHtmlMetadata {
+/** What the loader stores in place of the HTML, in the entry's `rendered.metadata` (a type, so that it is a record). */
+type StoredHtmlMetadata = {
   /** The file holding the HTML: a digest of the source and of the rules it was rendered by. */
   storedHtml: string;
   readingMinutes: number;
-}
+  imagePaths: string[];
+};
 
 type Rendered = { html: string; metadata?: Record<string, unknown> } | undefined;
 
@@ -41,7 +42,7 @@ export async function storeHtml(
   html: string,
   source: string,
   imagePaths: string[],
-): Promise<{ html: ''; metadata: StoredHtmlMetadata & { imagePaths: string[] } }> {
+): Promise<{ html: ''; metadata: StoredHtmlMetadata }> {
   await mkdir(dirOf(root), { recursive: true });
   await writeFile(join(dirOf(root), `${key}.html`), html);
   return { html: '', metadata: { storedHtml: key, readingMinutes: readingMinutes(source), imagePaths } };
