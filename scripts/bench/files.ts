@@ -1,7 +1,7 @@
 // Counts what a build wrote, by kind, to see which files grow with the archive. Cloudflare Workers
 // static assets allow 20,000 files per version on the free plan and 100,000 on paid plans; every
 // file counts, whatever it is.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export function filesUnder(dir: string): string[] {
@@ -54,9 +54,10 @@ export interface FileCount {
   fixed: number;
 }
 
+/** Counts by kind what a build wrote into `dist`; nothing when a failed build left no `dist`. */
 export function countFiles(dist: string): FileCount {
   const byKind = FILE_KINDS.map(({ kind, perStory }) => ({ kind, perStory, count: 0 }));
-  const files = filesUnder(dist);
+  const files = existsSync(dist) ? filesUnder(dist) : [];
   for (const path of files) {
     const index = FILE_KINDS.findIndex((kind) => kind.test(path));
     byKind[index]!.count += 1;
