@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { LOCAL_OUTBOX_PATH, PAGES, SEARCH_FRAGMENT_PREFIX, STORY_PREFIX } from '../src/paywall/contract.ts';
+import { isSearchFragmentPath, LOCAL_OUTBOX_PATH, PAGES, SEARCH_PREFIX, STORY_PREFIX } from '../src/paywall/contract.ts';
 import { accounts } from './accounts/index.ts';
 import { publicFile } from './archive/index.ts';
 import { counting } from './analytics/index.ts';
@@ -58,7 +58,10 @@ for (const path of [`${STORY_PREFIX}/*`, PAGES.login, `${PAGES.account}*`, '/log
 
 app.get(`${STORY_PREFIX}/*`, serveStory);
 // An old story's search fragment may live in the R2 archive (src/paywall/archive.ts), like its page.
-app.get(`${SEARCH_FRAGMENT_PREFIX}*`, (c) => publicFile(c, new URL(c.req.url).pathname));
+app.get(`${SEARCH_PREFIX}*`, (c, next) => {
+  const path = new URL(c.req.url).pathname;
+  return isSearchFragmentPath(path) ? publicFile(c, path) : next();
+});
 
 // Other services of the publisher verify our session tokens with these public keys.
 app.get('/.well-known/jwks.json', async (c) => {

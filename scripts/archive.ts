@@ -13,10 +13,10 @@
 // It needs an unsplit build: `npm run build` runs it right after astro has rewritten dist/.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { archiveIndexPath, archiveShardPath, SEARCH_FRAGMENT_PREFIX } from '../src/paywall/contract.ts';
+import { archiveIndexPath, archiveShardPath, isSearchFragmentPath, SEARCH_PREFIX } from '../src/paywall/contract.ts';
 import { isArchivedStory, servedPathOf, type ArchivedObject, type ArchiveIndex, type ArchiveShard, type DeployManifest } from '../src/paywall/archive.ts';
 import { readWholeManifest, shardCount, shardOf } from '../src/paywall/manifest.ts';
 import { settings } from '../src/paywall/settings.ts';
@@ -58,20 +58,20 @@ function typeOf(key: string): string {
   return key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream';
 }
 
-/** Each Pagefind fragment's page URL → the fragment's key. A fragment is gzip: a signature, then the page's JSON. */
+/**
+ * Each Pagefind fragment's page URL → the fragment's key, across every bundle of the search index
+ * (the newest and the archive's). A fragment is gzip: a signature, then the page's JSON.
+ */
 function fragmentsByPage(dist: string): Map<string, string> {
-  const folder = join(dist, SEARCH_FRAGMENT_PREFIX);
+  const root = join(dist, SEARCH_PREFIX);
   const byPage = new Map<string, string>();
-  let files: string[];
-  try {
-    files = readdirSync(folder);
-  } catch {
-    return byPage;
-  }
-  for (const file of files) {
-    const data = gunzipSync(readFileSync(join(folder, file))).toString('utf8');
+  if (!existsSync(root)) return byPage;
+  for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const path = `${SEARCH_PREFIX}${file.split(sep).join('/')}`;
+    if (!isSearchFragmentPath(path)) continue;
+    const data = gunzipSync(readFileSync(join(dist, path))).toString('utf8');
     const { url } = JSON.parse(data.slice(data.indexOf('{'))) as { url: string };
-    byPage.set(url, `${SEARCH_FRAGMENT_PREFIX.slice(1)}${file}`);
+    byPage.set(url, path.slice(1));
   }
   return byPage;
 }

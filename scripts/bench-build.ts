@@ -22,16 +22,18 @@ import { benchOptions } from './bench/options.ts';
 import { buildBare, buildProject, writeBareSite, type Build } from './bench/builds.ts';
 import { writeCorpus, writeNewStory } from './bench/corpus.ts';
 import { countFiles, largestArchive, type FileCount } from './bench/files.ts';
-import { gigabytes, ratio, seconds, table } from './bench/measure.ts';
+import { gigabytes, ratio, seconds, stopRunning, table } from './bench/measure.ts';
 import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
 
-const USAGE = 'Usage: npm run bench:build -- --stories N [--only project|bare] [--keep] [--seed N]';
+const USAGE = 'Usage: npm run bench:build -- --stories N [--only project|bare] [--keep] [--seed N] [--memory-limit GB] [--no-rebuild]';
 
 const OPTIONS = {
   stories: { type: 'string', default: '1000' },
   only: { type: 'string' },
   keep: { type: 'boolean', default: false },
   seed: { type: 'string', default: '1' },
+  'memory-limit': { type: 'string', default: '13' },
+  rebuild: { type: 'boolean', default: true },
 } as const;
 
 const { values, fail, whole } = benchOptions(OPTIONS, USAGE);
@@ -39,6 +41,15 @@ const stories = whole('stories', values.stories, 1);
 const only = values.only;
 if (only !== undefined && only !== 'project' && only !== 'bare') fail('--only must be "project" or "bare".');
 const seed = Number(values.seed);
+const memoryLimitGb = Number(values['memory-limit']);
+if (!(memoryLimitGb > 0)) fail('--memory-limit is in GB, e.g. 13.');
+/**
+ * Each build's process tree is killed above this much memory, so a build that runs away (bare
+ * Astro near 100,000 stories) fails cleanly instead of taking a shared machine down.
+ */
+const MEMORY_LIMIT = memoryLimitGb * 1024 ** 3;
+/** Bare Astro gets the 12 GB heap withastro/astro#12888 tried, so it fails on memory, not on Node's default heap limit. */
+const BARE_HEAP_MB = 12_288;
 
 const root = scratchDir('konkan-bench-build');
 const projectDir = join(root, 'project');
@@ -52,6 +63,7 @@ function cleanUp(): void {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    stopRunning();
     cleanUp();
     process.exit(130);
   });
@@ -75,7 +87,7 @@ function report(results: Result[], rebuild: Build | undefined): void {
       ['Build', 'Wall time', 'CPU time', 'Peak RSS (process tree)', 'Files in dist/', 'Files per story'],
       ...results.flatMap(({ name, build, files }) => [
         [
-          `${name}${build.ok ? '' : ' (FAILED)'}`,
+          `${name}${build.ok ? '' : ` (FAILED: ${build.failure})`}`,
           seconds(build.ms),
           seconds(build.cpuMs),
           gigabytes(build.peakRss),
@@ -103,7 +115,7 @@ function report(results: Result[], rebuild: Build | undefined): void {
 
   if (rebuild) {
     console.log(
-      `\nRebuild of the project after one new story, with the first build's cache${rebuild.ok ? '' : ' (FAILED)'}: ` +
+      `\nRebuild of the project after one new story, with the first build's cache${rebuild.ok ? '' : ` (FAILED: ${rebuild.failure})`}: ` +
         `${seconds(rebuild.ms)} wall, ${seconds(rebuild.cpuMs)} CPU, ${gigabytes(rebuild.peakRss)} peak; ` +
         `${rebuild.reused.toLocaleString('en')} of ${rebuild.pages.toLocaleString('en')} pages taken from the first build.`,
     );
@@ -123,6 +135,22 @@ function report(results: Result[], rebuild: Build | undefined): void {
         }),
       ]),
       ['Vite warnings printed', ...results.map((result) => String(result.build.warnings))],
+    ]),
+  );
+
+  console.log('\nPeak memory (RSS of the process tree) by phase:\n');
+  const builds = [...results.map((result) => [result.name, result.build] as const), ...(rebuild ? [['rebuild', rebuild] as const] : [])];
+  const memoryPhases = [...new Set(builds.flatMap(([, build]) => build.memory.map(([phase]) => phase)))];
+  console.log(
+    table([
+      ['Phase', ...builds.map(([name]) => name)],
+      ...memoryPhases.map((phase) => [
+        phase,
+        ...builds.map(([, build]) => {
+          const found = build.memory.find(([name]) => name === phase);
+          return found ? gigabytes(found[1]) : '';
+        }),
+      ]),
     ]),
   );
 
@@ -149,7 +177,7 @@ function report(results: Result[], rebuild: Build | undefined): void {
 async function main(): Promise<void> {
   const free = freemem();
   console.log(`Scratch folder: ${root}`);
-  console.log(`Free memory now: ${gigabytes(free)} of ${gigabytes(totalmem())}.`);
+  console.log(`Free memory now: ${gigabytes(free)} of ${gigabytes(totalmem())}; each build is stopped above ${gigabytes(MEMORY_LIMIT)}.`);
   copyProject(projectDir, { withoutStories: true });
   const corpus = writeCorpus(join(ROOT, STORIES), join(projectDir, STORIES), { stories, seed });
   console.log(
@@ -161,23 +189,23 @@ async function main(): Promise<void> {
 
   const results: Result[] = [];
   if (only !== 'bare') {
-    console.log('\nBuilding the project (npm run build: astro build, pagefind, the split into assets and R2)…');
-    const build = await buildProject(projectDir);
+    console.log('\nBuilding the project (npm run build: astro build, the search index, the split into assets and R2)…');
+    const build = await buildProject(projectDir, { memory: MEMORY_LIMIT });
     results.push({ name: 'project', build, files: countFiles(join(projectDir, 'dist')) });
-    if (!build.ok) console.error(`The project build failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
+    if (!build.ok) console.error(`The project build failed (${build.failure}); see ${join(projectDir, 'bench-build.log')} (use --keep).`);
   }
   if (only !== 'project') {
     writeBareSite(bareDir, join(projectDir, STORIES));
     console.log('\nBuilding the bare Astro site (astro build)…');
-    const build = await buildBare(bareDir);
+    const build = await buildBare(bareDir, { memory: MEMORY_LIMIT, heapMegabytes: BARE_HEAP_MB });
     results.push({ name: 'bare Astro', build, files: countFiles(join(bareDir, 'dist')) });
-    if (!build.ok) console.error(`The bare build failed; see ${join(bareDir, 'bench-build.log')} (use --keep).`);
+    if (!build.ok) console.error(`The bare build failed (${build.failure}); see ${join(bareDir, 'bench-build.log')} (use --keep).`);
   }
   let rebuild: Build | undefined;
-  if (results[0]?.name === 'project' && results[0].build.ok) {
+  if (values.rebuild && results[0]?.name === 'project' && results[0].build.ok) {
     const slug = writeNewStory(join(ROOT, STORIES), join(projectDir, STORIES));
     console.log(`\nRebuilding the project after one new story (${slug}), with the first build's cache in node_modules/.astro…`);
-    rebuild = await buildProject(projectDir);
+    rebuild = await buildProject(projectDir, { memory: MEMORY_LIMIT });
     if (!rebuild.ok) console.error(`The rebuild failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
   }
   report(results, rebuild);

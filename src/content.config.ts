@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineCollection, reference, type SchemaContext } from 'astro:content';
 import { file, glob, type Loader } from 'astro/loaders';
 import { z } from 'astro/zod';
@@ -7,6 +8,13 @@ import { DateFieldError, exampleDate, parseEditorDate, rawFields } from './front
 import { ACCESS_LEVELS } from './paywall/access.ts';
 import { settings } from './paywall/settings.ts';
 import { asMarkdown, MARKDOWN_RULES } from './stories/markdown.ts';
+import { pruneStoredHtml, storedHtmlKey, storeHtml } from './stories/stored-html.ts';
+
+/** What the loader stores for a plain story; a change empties the store, as a change of rules does. */
+const STORED_FORMAT = 'html in a file of its own, reading time, no source';
+
+/** Plain stories rendered at once in content sync: enough to keep two cores busy, few enough that memory does not grow with the archive. */
+const RENDERS_AT_ONCE = 16;
 
 const slug = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -103,9 +111,10 @@ async function checkedDates<T extends Record<string, unknown>>(filePath: string,
 
 /**
  * Stories are found by the glob loader; their dates are checked on the way in. A story whose body
- * is plain Markdown (src/stories/markdown.ts) is rendered here, once, and stored with its HTML, so
- * it never becomes an MDX module for Vite to compile; the rest stay MDX. The store keeps both
- * between builds, so a rebuild renders only the stories that changed.
+ * is plain Markdown (src/stories/markdown.ts) is rendered here, once, and its HTML kept in a file
+ * of its own (src/stories/stored-html.ts), so it never becomes an MDX module for Vite to compile;
+ * the rest stay MDX, with their source, which their reading time is counted from. The store and
+ * the files are kept between builds, so a rebuild renders only the stories that changed.
  */
 function storiesLoader(): Loader {
   const files = glob({ pattern: '**/*.{md,mdx}', base: './content/stories', generateId: storyId });
@@ -113,36 +122,59 @@ function storiesLoader(): Loader {
     ...files,
     name: 'stories',
     load: async (context) => {
-      const rules = context.generateDigest(MARKDOWN_RULES);
+      const rules = context.generateDigest({ rules: MARKDOWN_RULES, stored: STORED_FORMAT });
       if (context.meta.get('markdown-rules') !== rules) {
         context.store.clear();
         context.meta.set('markdown-rules', rules);
       }
-      const renders: Promise<void>[] = [];
+      const root = fileURLToPath(context.config.root);
+      // The glob loader reads files faster than they render, and does not wait for a render: a
+      // render started for every story at once would hold every story's syntax tree in memory.
+      const renders = new Set<Promise<void>>();
+      let failure: unknown;
       const store: typeof context.store = {
         ...context.store,
         set: (entry) => {
           const markdown = entry.deferredRender && entry.body !== undefined ? asMarkdown(entry.body) : undefined;
-          if (markdown === undefined || !entry.filePath) return context.store.set(entry);
+          if (markdown === undefined || entry.body === undefined || !entry.filePath) return context.store.set(entry);
           const fileURL = new URL(entry.filePath, context.config.root);
-          renders.push(
-            context.renderMarkdown(markdown, { fileURL }).then(
-              (rendered) =>
-                void context.store.set({ ...entry, deferredRender: false, rendered, assetImports: rendered.metadata?.imagePaths ?? [] }),
-              // Whatever Markdown cannot render, MDX still can, and reports with the file's name.
-              () => void context.store.set(entry),
-            ),
+          // Neither the HTML nor the source stays in the store (src/stories/stored-html.ts): the
+          // HTML goes to a file of its own, named by the source's digest and the rules.
+          const { body, ...withoutBody } = entry;
+          const key = context.generateDigest({ source: entry.digest ?? body, rules });
+          const render = context.renderMarkdown(markdown, { fileURL }).then(
+            async (rendered) => {
+              const imagePaths = rendered.metadata?.imagePaths ?? [];
+              const stored = await storeHtml(root, key, rendered.html, body, imagePaths);
+              context.store.set({ ...withoutBody, deferredRender: false, rendered: stored, assetImports: imagePaths });
+            },
+            // Whatever Markdown cannot render, MDX still can, and reports with the file's name.
+            () => void context.store.set(entry),
           );
+          const settled: Promise<void> = render.then(
+            () => void renders.delete(settled),
+            (error: unknown) => {
+              renders.delete(settled);
+              failure ??= error;
+            },
+          );
+          renders.add(settled);
           return true;
         },
       };
       await files.load({
         ...context,
         store,
-        parseData: async (entry) =>
-          context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data }),
+        parseData: async (entry) => {
+          // Each story is parsed before it is stored: the place to wait while enough renders are under way.
+          while (renders.size >= RENDERS_AT_ONCE) await Promise.race(renders);
+          return context.parseData({ ...entry, data: entry.filePath ? await checkedDates(entry.filePath, entry.data) : entry.data });
+        },
       });
       await Promise.all(renders);
+      if (failure !== undefined) throw failure;
+      const stored = context.store.values().map((entry) => storedHtmlKey(entry.rendered));
+      await pruneStoredHtml(root, new Set(stored.filter((key) => key !== undefined)));
     },
   };
 }

@@ -6,6 +6,25 @@ interface PagefindResult {
 }
 interface Pagefind {
   search(query: string): Promise<{ results: PagefindResult[] }>;
+  mergeIndex(bundle: string): Promise<void>;
+}
+
+/** Older stories are indexed in bundles of their own (scripts/search-index.ts), listed here. */
+const ARCHIVE_LIST = '/pagefind/archive.json';
+
+/** Pagefind's main bundle with every archive bundle merged in, so one search covers every story. */
+async function loadPagefind(): Promise<Pagefind> {
+  // A path held in a variable, so the bundler leaves Pagefind's own file alone.
+  const bundle = '/pagefind/pagefind.js';
+  const [pagefind, archive] = await Promise.all([
+    import(/* @vite-ignore */ bundle) as Promise<Pagefind>,
+    fetch(ARCHIVE_LIST).then((response) => {
+      if (!response.ok) throw new Error(`${ARCHIVE_LIST}: ${response.status}`);
+      return response.json() as Promise<{ bundles: string[] }>;
+    }),
+  ]);
+  for (const archived of archive.bundles) await pagefind.mergeIndex(archived);
+  return pagefind;
 }
 
 const MAX_RESULTS = 20;
@@ -35,9 +54,7 @@ export function runSearchPage(document: Document): void {
       return;
     }
     status.textContent = 'Searching…';
-    // A path held in a variable, so the bundler leaves Pagefind's own file alone.
-    const bundle = '/pagefind/pagefind.js';
-    pagefind ??= import(/* @vite-ignore */ bundle) as Promise<Pagefind>;
+    pagefind ??= loadPagefind();
     const { results } = await (await pagefind).search(query);
     const shown = await Promise.all(results.slice(0, MAX_RESULTS).map((result) => result.data()));
     status.textContent = shown.length ? `${results.length} ${results.length === 1 ? 'story' : 'stories'} found.` : 'No stories found.';

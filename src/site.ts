@@ -4,6 +4,8 @@ import type { Access } from './paywall/access.ts';
 import { storyPath } from './paywall/contract.ts';
 import { yearMonthOf } from './paywall/dates.ts';
 import { settings } from './paywall/settings.ts';
+import { readingMinutes } from './stories/reading-time.ts';
+import { storedHtmlKey, storedReadingMinutes } from './stories/stored-html.ts';
 import sectionsFile from '../content/sections.json' with { type: 'json' };
 
 export type StoryEntry = CollectionEntry<'stories'>;
@@ -21,18 +23,6 @@ export interface Story {
   /** Publication time in seconds: the edge hides the story until then. */
   publishAt: number;
   readingMinutes: number;
-}
-
-const WORDS_PER_MINUTE = 220;
-
-/** Minutes to read the whole story: a number only, so no text of the story leaves the build this way. */
-function readingMinutes(body: string | undefined): number {
-  const words = (body ?? '')
-    .replace(/^import .*$/gm, '')
-    .replace(/<[^>]+>/g, ' ')
-    .split(/\s+/)
-    .filter((word) => /[\p{L}\p{N}]/u.test(word)).length;
-  return Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
 }
 
 let cached: Promise<Story[]> | undefined;
@@ -66,7 +56,8 @@ async function load(): Promise<Story[]> {
         author,
         section,
         publishAt: Math.floor(entry.data.published.getTime() / 1000),
-        readingMinutes: readingMinutes(entry.body),
+        // Plain stories keep the count instead of their source (src/content.config.ts); MDX ones keep the source.
+        readingMinutes: storedReadingMinutes(entry.rendered) ?? readingMinutes(entry.body),
       };
     })
     .sort((a, b) => b.publishAt - a.publishAt);
@@ -192,7 +183,8 @@ function pagesKey(story: Story, stories: Story[], now: Date): string {
     .update(
       JSON.stringify({
         story: card(story),
-        html: story.entry.rendered?.html,
+        // A plain story's HTML file is named by a digest of its source and rules: the same name, the same HTML.
+        html: storedHtmlKey(story.entry.rendered) ?? story.entry.rendered?.html,
         related: relatedTo(story, stories).map(card),
         published: story.publishAt * 1000 <= now.getTime(),
         year: now.getFullYear(),

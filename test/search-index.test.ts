@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sourceStories } from './content.ts';
-import { SEARCH_FRAGMENT_PREFIX } from '../src/paywall/contract.ts';
+import { isSearchFragmentPath } from '../src/paywall/contract.ts';
 import { builtFiles, readBuilt } from './dist.ts';
 import { sentencesOf, textOf } from './html.ts';
 
@@ -13,10 +13,10 @@ interface Fragment {
   content: string;
 }
 
-/** Every fragment Pagefind wrote: in the assets, or in the R2 archive for an old story's page. */
+/** Every fragment of every bundle Pagefind wrote (scripts/search-index.ts): in the assets, or in the R2 archive for an old story's page. */
 function indexedPages(): Fragment[] {
   return builtFiles()
-    .filter((file) => file.startsWith(SEARCH_FRAGMENT_PREFIX))
+    .filter(isSearchFragmentPath)
     .map((file) => {
       const data = gunzipSync(readBuilt(file)).toString('utf8');
       return JSON.parse(data.slice(data.indexOf('{'))) as Fragment;

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { HASH_METADATA, type ArchivedObject, type ArchiveIndex, type ArchiveShard } from '../../src/paywall/archive.ts';
-import { archiveIndexPath, archiveShardPath, COOKIES, SEARCH_FRAGMENT_PREFIX } from '../../src/paywall/contract.ts';
+import { archiveIndexPath, archiveShardPath, COOKIES, isSearchFragmentPath } from '../../src/paywall/contract.ts';
 import { paywalledPartOf, sentencesOf, textOf } from '../../test/html.ts';
 import { builtBytes, builtText, FAILING_BUCKETS } from '../../test/edge/archive.ts';
 import { assetsWith } from '../../test/edge/assets.ts';
@@ -182,7 +182,7 @@ describe('an old story\'s public page in the archive', () => {
 describe('search fragments', () => {
   it('of an archived story are served from R2, byte for byte, and the others from the assets', async () => {
     // Any fragment of the build will do: found through the files the build wrote.
-    const fragment = env.TEST_BUILT_FILES.find((file) => file.startsWith(SEARCH_FRAGMENT_PREFIX))!;
+    const fragment = env.TEST_BUILT_FILES.find(isSearchFragmentPath)!;
     expect(fragment).toBeDefined();
     const bytes = await builtBytes(fragment);
     const { assets } = await archiving([fragment]);

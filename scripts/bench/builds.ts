@@ -7,7 +7,7 @@
 //   Astro itself costs for these MDX files.
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { astroPhases, measure, type Measured } from './measure.ts';
+import { astroPhases, measure, phasePeaks, type Measured } from './measure.ts';
 import { linkPackages, writeFile } from './scratch.ts';
 
 export interface BuildStep {
@@ -22,7 +22,11 @@ export interface Build {
   cpuMs: number;
   peakRss: number;
   ok: boolean;
+  /** Why it failed, when it did: "out of memory at 12.1 GB after 95 s", or the exit code. */
+  failure?: string | undefined;
   phases: [string, number][];
+  /** Peak memory of each phase of the first step (astro build), then of each later step, in bytes. */
+  memory: [string, number][];
   warnings: number;
   /** Pages Astro wrote, and how many of them it took from the previous build (experimental.incrementalBuild). */
   pages: number;
@@ -52,31 +56,55 @@ function environment(dir: string): NodeJS.ProcessEnv {
 }
 
 /** Runs shell commands one after another in `dir`, as `npm run` would (stops at the first failure). */
-export async function runSteps(dir: string, commands: string[], label: string): Promise<Build> {
+export async function runSteps(dir: string, commands: string[], label: string, limits: Limits): Promise<Build> {
   const steps: BuildStep[] = [];
   for (const command of commands) {
     const result = await measure('sh', ['-c', command], {
       cwd: dir,
-      env: environment(dir),
+      env: { ...environment(dir), ...(limits.heapMegabytes ? { NODE_OPTIONS: `--max-old-space-size=${limits.heapMegabytes}` } : {}) },
       log: join(dir, 'bench-build.log'),
       onLine: progress(label),
+      memoryLimit: limits.memory,
     });
     steps.push({ command, result });
     if (result.code !== 0) break;
   }
   const lines = steps.flatMap((step) => step.result.lines);
+  const ms = steps.reduce((sum, step) => sum + step.result.ms, 0);
+  const failed = steps.find((step) => step.result.code !== 0);
+  const heapOut = lines.some((line) => /JavaScript heap out of memory|Reached heap limit/.test(line.text));
+  const failure = !failed
+    ? undefined
+    : failed.result.killedAtRss !== undefined
+      ? `out of memory: killed at ${(failed.result.killedAtRss / 1024 ** 3).toFixed(1)} GB (the benchmark's limit) after ${(ms / 1000).toFixed(0)} s`
+      : heapOut
+        ? `out of memory: Node's heap limit reached at ${(failed.result.peakRss / 1024 ** 3).toFixed(1)} GB after ${(ms / 1000).toFixed(0)} s`
+        : `exit code ${failed.result.code} after ${(ms / 1000).toFixed(0)} s`;
   return {
+    failure,
     steps,
-    ms: steps.reduce((sum, step) => sum + step.result.ms, 0),
+    ms,
     cpuMs: steps.reduce((sum, step) => sum + step.result.cpuMs, 0),
     peakRss: Math.max(...steps.map((step) => step.result.peakRss)),
     ok: steps.every((step) => step.result.code === 0),
     phases: astroPhases(steps[0]?.result.lines ?? []),
+    memory: steps.flatMap((step, index) =>
+      index === 0 ? phasePeaks(step.result) : [[step.command.split(' ').slice(0, 2).join(' '), step.result.peakRss] as [string, number]],
+    ),
     warnings: lines.filter((line) => line.text.includes('[WARN]')).length,
     pages: Number(/(\d+) page\(s\) built/.exec(lines.map((line) => line.text).join('\n'))?.[1] ?? 0),
     reused: lines.filter((line) => /[├└]─ \S+\.html \((?:restored|cached)\)/.test(line.text)).length,
   };
 }
+
+/** What a build may use: the tree's RSS (killed above it) and, if set, Node's heap limit. */
+export interface Limits {
+  memory: number;
+  heapMegabytes?: number;
+}
+
+/** What a build may use unless told otherwise: below the 14 GB that other work on a shared 23 GB machine leaves. */
+export const DEFAULT_LIMITS: Limits = { memory: 13 * 1024 ** 3 };
 
 /** The steps of the project's own `npm run build`, from its package.json. */
 export function buildCommands(dir: string): string[] {
@@ -87,9 +115,9 @@ export function buildCommands(dir: string): string[] {
 }
 
 /** Builds the project copy in `dir` as `npm run build` does, from a clean dist/. */
-export function buildProject(dir: string): Promise<Build> {
+export function buildProject(dir: string, limits = DEFAULT_LIMITS): Promise<Build> {
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  return runSteps(dir, buildCommands(dir), 'project |');
+  return runSteps(dir, buildCommands(dir), 'project |', limits);
 }
 
 /** Writes the bare Astro site into `dir`, with a copy of the stories in `stories`. */
@@ -154,7 +182,7 @@ const { Content } = await render(entry);
 }
 
 /** Builds the bare site in `dir` (astro build only: it has no search index). */
-export function buildBare(dir: string): Promise<Build> {
+export function buildBare(dir: string, limits: Limits): Promise<Build> {
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  return runSteps(dir, ['astro build'], 'bare    |');
+  return runSteps(dir, ['astro build'], 'bare    |', limits);
 }

@@ -1,7 +1,7 @@
 // Counts what a build wrote, by kind, to see which files grow with the archive. Cloudflare Workers
 // static assets allow 20,000 files per version on the free plan and 100,000 on paid plans; every
 // file counts, whatever it is.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export function filesUnder(dir: string): string[] {
@@ -31,9 +31,10 @@ const LISTING = /^(latest|sections|authors|tags|archive)\//;
 export const FILE_KINDS: FileKind[] = [
   { kind: 'story pages (public: teaser or free story)', perStory: true, test: (path) => path.startsWith('stories/') },
   { kind: 'full-text pages (/full/)', perStory: true, test: (path) => path.startsWith('full/') },
-  { kind: 'Pagefind fragments', perStory: true, test: (path) => path.startsWith('pagefind/fragment/') },
-  { kind: 'Pagefind index chunks', perStory: true, test: (path) => path.startsWith('pagefind/index/') },
-  { kind: 'Pagefind other (filters, wasm, ui)', perStory: false, test: (path) => path.startsWith('pagefind/') },
+  // The search index is built in slices (scripts/search-index.ts): /pagefind/ and /pagefind/archive/<n>/.
+  { kind: 'Pagefind fragments', perStory: true, test: (path) => /^pagefind\/(archive\/\d+\/)?fragment\//.test(path) },
+  { kind: 'Pagefind index chunks', perStory: true, test: (path) => /^pagefind\/(archive\/\d+\/)?index\//.test(path) },
+  { kind: 'Pagefind other (per bundle: entry, meta, wasm, ui)', perStory: false, test: (path) => path.startsWith('pagefind/') },
   // One page per month with stories: it grows with the years the archive spans, not its size.
   { kind: 'date archive month pages', perStory: false, test: (path) => /^archive\/\d{4}\/\d{2}\//.test(path) },
   { kind: 'manifest shards (one per 256 stories)', perStory: true, test: (path) => /^paywall-manifest\/\d+\.json$/.test(path) },
@@ -53,9 +54,10 @@ export interface FileCount {
   fixed: number;
 }
 
+/** Counts by kind what a build wrote into `dist`; nothing when a failed build left no `dist`. */
 export function countFiles(dist: string): FileCount {
   const byKind = FILE_KINDS.map(({ kind, perStory }) => ({ kind, perStory, count: 0 }));
-  const files = filesUnder(dist);
+  const files = existsSync(dist) ? filesUnder(dist) : [];
   for (const path of files) {
     const index = FILE_KINDS.findIndex((kind) => kind.test(path));
     byKind[index]!.count += 1;

@@ -17,6 +17,10 @@ export interface Measured {
   code: number | null;
   /** Each line printed (stdout and stderr) with the milliseconds since the start when it arrived. */
   lines: { at: number; text: string }[];
+  /** Set when the tree went over `memoryLimit` and was killed: the RSS seen then, in bytes. */
+  killedAtRss?: number | undefined;
+  /** Each memory sample: milliseconds since the start and the tree's RSS in bytes (empty without /proc). */
+  samples: { at: number; rss: number }[];
 }
 
 export interface MeasureOptions {
@@ -28,6 +32,11 @@ export interface MeasureOptions {
   onLine?: (text: string) => void;
   /** Milliseconds between memory samples. */
   interval?: number;
+  /**
+   * Bytes of RSS the whole tree may use: above it the tree is killed (SIGKILL to its process group)
+   * and the result says so, so a build that runs away cannot take a shared machine down with it.
+   */
+  memoryLimit?: number;
 }
 
 const HAS_PROC = existsSync('/proc/self/status');
@@ -88,18 +97,41 @@ export function sampleTree(root: number): { rss: number; cpu: Map<number, number
   return { rss, cpu };
 }
 
+/** Process groups started by `measure` and still running. */
+const running = new Set<number>();
+
+/** Stops every process tree `measure` started that is still running (for a benchmark that is interrupted). */
+export function stopRunning(): void {
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 export function measure(command: string, args: string[], options: MeasureOptions): Promise<Measured> {
   const started = performance.now();
   const lines: Measured['lines'] = [];
   const log = options.log ? createWriteStream(options.log, { flags: 'a' }) : undefined;
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that the watchdog can stop the whole tree at once.
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let killedAtRss: number | undefined;
+  if (child.pid) running.add(child.pid);
   let peakRss = HAS_PROC ? 0 : NaN;
+  const samples: Measured['samples'] = [];
   // Last CPU time seen for every process that was ever in the tree (a process that exits keeps its last sample).
   const cpuSeen = new Map<number, number>();
   const sample = () => {
     if (!HAS_PROC || !child.pid) return;
     const { rss, cpu } = sampleTree(child.pid);
     peakRss = Math.max(peakRss, rss);
+    samples.push({ at: performance.now() - started, rss });
+    if (options.memoryLimit !== undefined && rss > options.memoryLimit && killedAtRss === undefined) {
+      killedAtRss = rss;
+      process.kill(-child.pid, 'SIGKILL');
+    }
     for (const [pid, ms] of cpu) cpuSeen.set(pid, ms);
   };
   const timer = setInterval(sample, options.interval ?? 200);
@@ -128,9 +160,10 @@ export function measure(command: string, args: string[], options: MeasureOptions
     });
     child.once('close', (code) => {
       clearInterval(timer);
+      if (child.pid) running.delete(child.pid);
       log?.end();
       const cpuMs = HAS_PROC ? [...cpuSeen.values()].reduce((sum, ms) => sum + ms, 0) : NaN;
-      resolve({ ms: performance.now() - started, peakRss, cpuMs, code, lines });
+      resolve({ ms: performance.now() - started, peakRss, cpuMs, code, lines, samples, killedAtRss });
     });
   });
 }
@@ -176,6 +209,33 @@ export function astroPhases(lines: Measured['lines']): [string, number][] {
     if (pages) phases.push(['astro total (its own count)', duration(pages[2]!)], ['pages Astro counted', Number(pages[1]) * 1000]);
   }
   return phases;
+}
+
+/** The Astro build's phases in order, each from the line that announces it. */
+const PHASE_STARTS: [RegExp, string][] = [
+  [/\[content\] Syncing content/, 'content sync'],
+  [/\[content\] Synced content/, 'types and build info'],
+  [/Building static entrypoints/, 'vite bundle'],
+  [/generating static routes/, 'generating static routes'],
+  [/generating optimized images/, 'generating optimized images'],
+  [/\[build\] Rearranging server assets|\[build\] \d+ page\(s\) built/, 'after the pages (integrations)'],
+];
+
+/**
+ * Peak memory of each phase of an `astro build`, from the memory samples and the times of the
+ * lines that start each phase: where the build's memory goes, not just how high it gets.
+ */
+export function phasePeaks(measured: Pick<Measured, 'lines' | 'samples'>): [string, number][] {
+  const starts: { at: number; phase: string }[] = [{ at: 0, phase: 'start-up' }];
+  for (const { at, text } of measured.lines) {
+    const found = PHASE_STARTS.find(([pattern, phase]) => pattern.test(text.replace(ANSI, '')) && !starts.some((start) => start.phase === phase));
+    if (found) starts.push({ at, phase: found[1] });
+  }
+  return starts.map(({ at, phase }, index) => {
+    const end = starts[index + 1]?.at ?? Infinity;
+    const inPhase = measured.samples.filter((sample) => sample.at >= at && sample.at < end);
+    return [phase, inPhase.length ? Math.max(...inPhase.map((sample) => sample.rss)) : NaN] as [string, number];
+  });
 }
 
 export function seconds(ms: number): string {

@@ -9,7 +9,7 @@ export function benchOptions<T extends ParseArgsOptionsConfig>(options: T, usage
   };
   let parsed;
   try {
-    parsed = parseArgs({ options });
+    parsed = parseArgs({ options, allowNegative: true });
   } catch (error) {
     return fail((error as Error).message);
   }

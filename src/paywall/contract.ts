@@ -54,8 +54,16 @@ export function archiveShardPath(shard: number): string {
   return `${MANIFEST_PREFIX}/archive/${shard}.json`;
 }
 
-/** Where Pagefind's per-page search fragments are served; an old story's fragment may live in the R2 archive. */
-export const SEARCH_FRAGMENT_PREFIX = '/pagefind/fragment/';
+/** Where the site's search index is served: its newest bundle, and older ones below it (scripts/search-index.ts). */
+export const SEARCH_PREFIX = '/pagefind/';
+
+/**
+ * Whether a path is one of Pagefind's per-page search fragments, in the newest bundle or an
+ * archive bundle (`/pagefind/archive/<n>/`): an old story's fragment may live in the R2 archive.
+ */
+export function isSearchFragmentPath(path: string): boolean {
+  return /^\/pagefind\/(?:archive\/\d+\/)?fragment\/[^/]+$/.test(path);
+}
 
 /** Every story's title, section and author, for the newsroom only: read whole, so it is kept apart from the shards stories are served by. */
 export function manifestStoryListPath(): string {
