@@ -6,7 +6,8 @@
 // and the files written, then the ratios project/bare, the files per story by kind, and the largest
 // archive that would fit in 20,000 and 100,000 files. Then it adds one story to the archive and
 // builds the project again with the first build's cache (node_modules/.astro, as CI keeps it),
-// and prints that rebuild's time and how many pages it took from the first build. It prints
+// and prints that rebuild's time, how many pages it took from the first build, and what deploying
+// it would send (static-asset files and R2 objects changed, by content hash). It prints
 // numbers; nothing passes or fails.
 //
 //   npm run bench:build -- --stories 10000             # both builds
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { benchOptions } from './bench/options.ts';
 import { buildBare, buildProject, writeBareSite, type Build } from './bench/builds.ts';
 import { writeCorpus, writeNewStory } from './bench/corpus.ts';
+import { builtState, deployDifference, type DeployDifference } from './bench/deploy-diff.ts';
 import { countFiles, largestArchive, type FileCount } from './bench/files.ts';
 import { gigabytes, ratio, seconds, stopRunning, table } from './bench/measure.ts';
 import { copyProject, removeDir, ROOT, scratchDir, STORIES } from './bench/scratch.ts';
@@ -77,7 +79,7 @@ interface Result {
 
 const loadAtStart = loadavg()[0]!;
 
-function report(results: Result[], rebuild: Build | undefined): void {
+function report(results: Result[], rebuild: Build | undefined, deploy: DeployDifference | undefined): void {
   console.log(
     `\n${new Date().toISOString()} · ${stories.toLocaleString('en')} stories · ${cpus().length} CPU cores, ${gigabytes(totalmem())} RAM · ` +
       `Node ${process.version} · load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end\n`,
@@ -118,6 +120,12 @@ function report(results: Result[], rebuild: Build | undefined): void {
       `\nRebuild of the project after one new story, with the first build's cache${rebuild.ok ? '' : ` (FAILED: ${rebuild.failure})`}: ` +
         `${seconds(rebuild.ms)} wall, ${seconds(rebuild.cpuMs)} CPU, ${gigabytes(rebuild.peakRss)} peak; ` +
         `${rebuild.reused.toLocaleString('en')} of ${rebuild.pages.toLocaleString('en')} pages taken from the first build.`,
+    );
+  }
+  if (deploy) {
+    console.log(
+      `Deploying that rebuild would send ${deploy.assetsSent.toLocaleString('en')} new or changed static-asset files ` +
+        `(${deploy.assetsGone.toLocaleString('en')} gone), upload ${deploy.objectsUploaded.toLocaleString('en')} R2 objects and delete ${deploy.objectsDeleted.toLocaleString('en')}.`,
     );
   }
 
@@ -202,13 +210,16 @@ async function main(): Promise<void> {
     if (!build.ok) console.error(`The bare build failed (${build.failure}); see ${join(bareDir, 'bench-build.log')} (use --keep).`);
   }
   let rebuild: Build | undefined;
+  let deploy: DeployDifference | undefined;
   if (values.rebuild && results[0]?.name === 'project' && results[0].build.ok) {
+    const before = builtState(projectDir);
     const slug = writeNewStory(join(ROOT, STORIES), join(projectDir, STORIES));
     console.log(`\nRebuilding the project after one new story (${slug}), with the first build's cache in node_modules/.astro…`);
     rebuild = await buildProject(projectDir, { memory: MEMORY_LIMIT });
-    if (!rebuild.ok) console.error(`The rebuild failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
+    if (rebuild.ok) deploy = deployDifference(before, builtState(projectDir));
+    else console.error(`The rebuild failed; see ${join(projectDir, 'bench-build.log')} (use --keep).`);
   }
-  report(results, rebuild);
+  report(results, rebuild, deploy);
   if (results.some((result) => !result.build.ok) || rebuild?.ok === false) process.exitCode = 1;
 }
 
