@@ -57,6 +57,8 @@ export default defineConfig({
                 ...TEST_SECRETS,
                 STRIPE_API_URL: providerUrl,
                 RAZORPAY_API_URL: providerUrl,
+                // Counts sent as soon as a request ends, so a test sees them when its request returns.
+                COUNTING_GATHER_MS: '0',
                 TEST_MIGRATIONS: await readD1Migrations('migrations'),
                 // What the edge tests check against, read in Node: the stories' locked sentences
                 // straight from content/, and every file the build wrote (assets and archive).

@@ -89,6 +89,14 @@ describe('a story request', () => {
     expect(working.sent.at(-1)!.uncounted, 'the teaser\'s view and wall').toBe(2);
   });
 
+  it('gathers the counts of requests that end together into one message, for as long as the publisher set', async () => {
+    const free = await storyWith('free');
+    const { sent, binding } = queue();
+    const bindings = { ...env, ANALYTICS: binding, COUNTING_GATHER_MS: '50' };
+    await Promise.all([get(free.path, bindings), get(free.path, bindings), get(free.path, bindings)]);
+    expect(sent.map((message) => message.requests.length)).toEqual([3]);
+  });
+
   it('sends the counts of requests decided while a message is on its way together, in the next message', async () => {
     const free = await storyWith('free');
     const sent: CountMessage[] = [];
