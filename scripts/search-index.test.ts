@@ -18,11 +18,11 @@ describe('search slices', () => {
     { path: '/stories/d/', publishAt: 400 },
   ];
 
-  it('cuts the stories oldest first into slices, the newest slice being the main bundle', () => {
+  it('cuts the stories oldest first into slices, the oldest slice being the main bundle', () => {
     expect(searchSlices(stories, 2)).toEqual([
-      { bundle: '/pagefind/archive/0/', paths: ['/stories/a/', '/stories/b1/'] },
+      { bundle: '/pagefind/', paths: ['/stories/a/', '/stories/b1/'] },
       { bundle: '/pagefind/archive/1/', paths: ['/stories/b2/', '/stories/c/'] },
-      { bundle: '/pagefind/', paths: ['/stories/d/'] },
+      { bundle: '/pagefind/archive/2/', paths: ['/stories/d/'] },
     ]);
     expect(searchSlices(stories, 10)).toEqual([{ bundle: '/pagefind/', paths: stories.map((story) => story.path).sort() }]);
     expect(searchSlices([], 2)).toEqual([]);
@@ -32,7 +32,15 @@ describe('search slices', () => {
     const before = searchSlices(stories, 2);
     const after = searchSlices([...stories, { path: '/stories/e/', publishAt: 500 }], 2);
     expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
-    expect(after[2]!.paths).toEqual(['/stories/d/', '/stories/e/']);
+    expect(after[2]).toEqual({ bundle: before[2]!.bundle, paths: ['/stories/d/', '/stories/e/'] });
+  });
+
+  it('moves no slice when a new story starts the next one', () => {
+    const full = stories.slice(0, 4);
+    const before = searchSlices(full, 2);
+    const after = searchSlices([...full, { path: '/stories/e/', publishAt: 500 }], 2);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after).toHaveLength(before.length + 1);
   });
 
   it('refuses a slice size that is not a whole number above zero', () => {

@@ -3,9 +3,13 @@
 // builds (about 0.14 GB per 1,000 stories: 14 GB at 100,000), and it has no incremental mode. So
 // the stories are indexed in slices of STORIES_PER_INDEX, oldest first, one Pagefind run each:
 //
-// - the newest slice is the main bundle, /pagefind/, which the search page loads;
-// - each older, full slice is a bundle of its own, /pagefind/archive/<n>/ (n = 0 for the oldest
+// - the oldest slice is the main bundle, /pagefind/, which the search page loads;
+// - each newer slice is a bundle of its own, /pagefind/archive/<n>/ (n = 1 for the second oldest
 //   stories), listed in /pagefind/archive.json; the search page merges them into every search.
+//
+// A slice keeps its bundle's path for good: a new story joins the newest slice or starts the next
+// one, and no older slice moves (were the newest slice the main bundle, each 20,000th story would
+// move a whole slice's fragments to new paths, and a deploy would send all of them again).
 //
 // Memory is one slice's, whatever the archive's size. Each slice's bundle is kept in
 // node_modules/.astro/search-index/, under a digest of everything Pagefind reads from its pages, so
@@ -38,7 +42,7 @@ const archiveBundle = (slice: number) => `/pagefind/archive/${slice}/`;
 const PAGEFIND_ARGS = ['--glob', 'stories/**/*.html', '--silent'];
 
 export interface SearchSlice {
-  /** Where the slice's bundle goes, e.g. `/pagefind/` or `/pagefind/archive/0/`. */
+  /** Where the slice's bundle goes, e.g. `/pagefind/` or `/pagefind/archive/1/`. */
   bundle: string;
   /** Public paths of the slice's stories, e.g. `/stories/monsoon-drains/`. */
   paths: string[];
@@ -46,16 +50,17 @@ export interface SearchSlice {
 
 /**
  * Stories in slices of `perIndex`, oldest first (by publication time, then path): a new story joins
- * the newest slice and leaves every older slice as it was. The newest slice is the main bundle.
+ * the newest slice and leaves every older slice as it was, at the same path. The oldest slice is
+ * the main bundle.
  */
 export function searchSlices(stories: Pick<ManifestStory, 'path' | 'publishAt'>[], perIndex = STORIES_PER_INDEX): SearchSlice[] {
   if (!Number.isInteger(perIndex) || perIndex < 1) throw new Error(`Stories per search index must be a whole number above 0, not ${perIndex}.`);
   const oldestFirst = [...stories].sort((a, b) => a.publishAt - b.publishAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const slices: SearchSlice[] = [];
   for (let start = 0; start < oldestFirst.length; start += perIndex) {
-    slices.push({ bundle: archiveBundle(slices.length), paths: oldestFirst.slice(start, start + perIndex).map((story) => story.path) });
+    const bundle = slices.length === 0 ? MAIN_BUNDLE : archiveBundle(slices.length);
+    slices.push({ bundle, paths: oldestFirst.slice(start, start + perIndex).map((story) => story.path) });
   }
-  if (slices.length) slices[slices.length - 1]!.bundle = MAIN_BUNDLE;
   return slices;
 }
 
