@@ -104,16 +104,22 @@ export async function keepCookie(c: Context<AppEnv>, cookie: ExperimentCookie): 
 
 /**
  * The reader's arms in the experiments running today. A browser without a valid cookie is given
- * an id here; the caller keeps the cookie only when the reader meets an experiment (`exposeTo`).
+ * an id here, kept in its cookie at once (unless `keepNew` is false): an id that could not be kept
+ * would put the reader in a new arm on every request, so failing to sign it is a failure, and
+ * gives every control.
  */
-export async function enrolmentOf(c: Context<AppEnv>, reader: Reader, now: Date, file: ExperimentsFile = experimentsFile): Promise<Enrolment> {
+export async function enrolmentOf(c: Context<AppEnv>, reader: Reader, now: Date, file: ExperimentsFile = experimentsFile, keepNew = true): Promise<Enrolment> {
   if (!experimentsOn(c.env)) return { enrolled: false, why: 'off', running: [] };
   const running = runningOn(localDayOf(now), file);
   if (!running.length) return { enrolled: false, why: 'nothing-running', running };
   if (reader.kind === 'subscriber') return { enrolled: false, why: 'subscriber', running };
   if (isCrawler(c.req.header('User-Agent'))) return { enrolled: false, why: 'crawler', running };
   try {
-    const cookie = (await cookieOf(c)) ?? { id: newBrowserId(), exposed: [] };
+    let cookie = await cookieOf(c);
+    if (!cookie) {
+      cookie = { id: newBrowserId(), exposed: [] };
+      if (keepNew) await keepCookie(c, cookie);
+    }
     const subject = c.get('session')?.subject;
     const readerId = subject ? accountReaderId(subject) : browserReaderId(cookie.id);
     return { enrolled: true, readerId, assignment: await assign(running, readerId), running, cookie };
@@ -175,7 +181,7 @@ export async function exposeTo(c: Context<AppEnv>, enrolment: Enrolment, met: re
 export async function exposedArms(c: Context<AppEnv>, now = new Date()): Promise<Assignment> {
   try {
     const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
-    const enrolment = await enrolmentOf(c, reader, now);
+    const enrolment = await enrolmentOf(c, reader, now, experimentsFile, false);
     if (!enrolment.enrolled) return new Map();
     return new Map([...enrolment.assignment].filter(([experiment, arm]) => enrolment.cookie.exposed.includes(armRegionValue(experiment, arm))));
   } catch (error) {

@@ -104,6 +104,8 @@ export const PAGES = {
   notFound: '/404.html',
   /** The shell of the newsroom's dashboard, which the edge fills for staff. */
   newsroom: '/newsroom/',
+  /** The shell of the experiments' results (content/experiments.json), which the edge fills for staff. */
+  newsroomExperiments: '/newsroom/experiments/',
 } as const;
 
 /** The query parameter of a log-in link that holds its one-time token. */
