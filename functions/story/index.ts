@@ -86,7 +86,7 @@ async function publicPageUnlessEmbargoed(c: Context<AppEnv>): Promise<Response> 
   const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
   if (publishAt && Number(publishAt) > Date.now() / 1000) return notFound(c);
   // No arms without the manifest: the site's own wall, and no arm's words.
-  return new Response(withArms(new RegionPage(html), new Map(), [], treatmentOf(new Map(), []).allowances).toString(), page);
+  return new Response(withArms(new RegionPage(html), new Map(), [], CONTROL.treatment.allowances).toString(), page);
 }
 
 function defaultReason(story: ManifestStory): WallReason {
@@ -241,7 +241,8 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
     if (isFresh(c.req.raw, etag)) return new Response(null, { status: 304, headers });
   }
   try {
-    // Inner regions first: the arms' lines and words sit inside the wall's messages.
+    // Inner regions first: the arms' lines and words sit inside the wall's messages. The arm's
+    // `treatment.offer` (an offer id, checked against content/plans.json's offers) is decided here too.
     const { enrolment, treatment } = arms;
     const page = withArms(new RegionPage(await asset.html()), assignmentOf(enrolment), enrolment.running, treatment.allowances).change(
       HOOKS.wallReason,
