@@ -113,11 +113,12 @@ describe('what arms give a reader', () => {
     expect(keepsRegion('default.wallCopy', new Map([['words', 'other']]), [allowance])).toBe(true);
   });
 
-  it('meets allowance experiments at the meter notice, wall words only on a wall that asks for a subscription', () => {
+  it('meets allowance experiments at the meter notice and a wall that names them, wall words on every wall', () => {
     expect(variablesOf(allowance)).toEqual(['freeStoriesPerMonth']);
     expect(experimentsMet(parsed.experiments, { meter: true })).toEqual([allowance]);
     expect(experimentsMet(parsed.experiments, { wall: 'limit' })).toEqual([allowance, words]);
-    expect(experimentsMet(parsed.experiments, { wall: 'lapsed' })).toEqual([]);
+    expect(experimentsMet(parsed.experiments, { wall: 'lapsed' })).toEqual([words]);
+    expect(experimentsMet(parsed.experiments, { wall: 'premium' })).toEqual([words]);
   });
 
   it('sizes the meter for the largest allowance of any arm', () => {

@@ -5,7 +5,7 @@ import { parseDataFile } from './config-error.ts';
 import { isCalendarDay } from './dates.ts';
 import { plansFile, type PlansFile } from './plans.ts';
 import { allowancesOf, settings, type Settings } from './settings.ts';
-import { COUNTED_REASONS, SUBSCRIBE_REASONS } from './wall.ts';
+import { COUNTED_REASONS } from './wall.ts';
 
 /**
  * Experiments on the allowance and the wall, declared in `content/experiments.json` and read by
@@ -241,8 +241,8 @@ export function armsFromString(value: unknown, file: ExperimentsFile = experimen
 /**
  * The running experiments a reader meets: at the meter notice above a metered story, those that
  * vary an allowance; at the wall, those whose variable that wall shows (the numbers in a
- * `register` or `limit` message, the words of a wall that asks for a subscription, and the plan
- * cards' highlight and offer on every wall).
+ * `register` or `limit` message, and on every wall the plan cards: their buttons' words, their
+ * highlight and the offer).
  */
 export function experimentsMet(running: readonly Experiment[], where: { meter: true } | { wall: WallReason }): Experiment[] {
   const shown: Variable[] =
@@ -250,7 +250,7 @@ export function experimentsMet(running: readonly Experiment[], where: { meter: t
       ? ['freeStoriesPerMonth', 'registeredStoriesPerMonth']
       : [
           ...(COUNTED_REASONS.includes(where.wall) ? (['freeStoriesPerMonth', 'registeredStoriesPerMonth'] as const) : []),
-          ...(SUBSCRIBE_REASONS.includes(where.wall) ? (['wallCopy'] as const) : []),
+          'wallCopy',
           'highlightedPlan',
           'offer',
         ];
