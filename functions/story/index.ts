@@ -209,14 +209,12 @@ async function fullText(c: Context<AppEnv>, fullPath: string): Promise<string> {
 
 /**
  * A validator for one teaser as one kind of reader sees it: the page's own, plus the wall's reason
- * and what the reader's arms change on it.
+ * and the reader's experiment arms, which decide what else the wall says.
  */
 function teaserEtag(page: BuiltPage, reason: WallReason, arms: Arms): string | undefined {
   const etag = page.etag?.replace(/^W\//, '').replaceAll('"', '');
-  const { allowances } = arms.treatment;
-  const variant = [...assignmentOf(arms.enrolment)].map(([experiment, arm]) => `${experiment}.${arm}`);
-  const tag = [etag, reason, `${allowances.anonymous}.${allowances.registered}`, ...variant].join('-');
-  return etag ? `W/"${tag}"` : undefined;
+  const variant = [...assignmentOf(arms.enrolment)].map(([experiment, arm]) => `-${experiment}.${arm}`).join('');
+  return etag ? `W/"${etag}-${reason}${variant}"` : undefined;
 }
 
 async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason, gift: GiftAtStory, arms: Arms): Promise<Response> {
