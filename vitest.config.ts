@@ -59,6 +59,9 @@ export default defineConfig({
                 RAZORPAY_API_URL: providerUrl,
                 // Counts sent as soon as a request ends, so a test sees them when its request returns.
                 COUNTING_GATHER_MS: '0',
+                // Every reader in every control, so tests of the allowance and the wall hold whatever
+                // content/experiments.json runs; the experiment tests turn it on for themselves.
+                EXPERIMENTS: 'off',
                 TEST_MIGRATIONS: await readD1Migrations('migrations'),
                 // What the edge tests check against, read in Node: the stories' locked sentences
                 // straight from content/, and every file the build wrote (assets and archive).

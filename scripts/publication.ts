@@ -43,6 +43,41 @@ const plans = {
   ],
 };
 
+/**
+ * Two experiments running around `now`, worded and numbered otherwise than the demo's: fewer free
+ * stories in one arm (with uneven weights), and another highlighted plan with other wall words.
+ */
+function experiments(now: Date) {
+  const day = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  return {
+    experiments: [
+      {
+        id: 'fewer-free',
+        start: day(-20),
+        end: day(120),
+        arms: [
+          { name: 'as-usual', weight: 2 },
+          { name: 'two-free', weight: 1, freeStoriesPerMonth: 2 },
+        ],
+      },
+      {
+        id: 'monthly-first',
+        start: day(-3),
+        end: day(60),
+        arms: [
+          { name: 'as-usual', weight: 1 },
+          {
+            name: 'monthly',
+            weight: 1,
+            highlightedPlan: 'monthly',
+            wallCopy: { headline: 'The fens need reporters.', text: 'Pay monthly and keep our newsroom going.', button: 'Join monthly' },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** The sender and the two emails, worded otherwise than the demo's. */
 const emails = {
   file: {
@@ -150,6 +185,7 @@ export function writePublication(dir: string, now = new Date()): void {
   const json = (path: string, value: unknown) => writeFileSync(join(dir, path), `${JSON.stringify(value, null, 2)}\n`);
   json('site.json', site);
   json('plans.json', plans);
+  json('experiments.json', experiments(now));
   json('sections.json', sections);
   json('emails/emails.json', emails.file);
   for (const [name, part] of Object.entries(emails.parts)) writeFileSync(join(dir, 'emails', name), part);

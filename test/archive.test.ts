@@ -59,7 +59,8 @@ beforeAll(async () => {
   delete manifest.objects[fileOf(lost.fullPath!)];
   writeFileSync(deployManifestPath(archive), JSON.stringify(manifest));
 
-  site = await startLocalSite({ name: 'presswall-archive-journey', testProvider: false, build: { dist, archive } });
+  // Every reader in every control (as test/server.ts has it), so the allowance is the site's.
+  site = await startLocalSite({ name: 'presswall-archive-journey', testProvider: false, build: { dist, archive }, vars: { EXPERIMENTS: 'off' } });
 }, 180_000);
 
 afterAll(async () => {

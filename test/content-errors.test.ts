@@ -158,3 +158,22 @@ describe('embargoed stories', () => {
     expect(project.read('dist/sitemap-0.xml')).toContain(`/tags/${tag}/`);
   });
 });
+
+describe('experiments', () => {
+  it('that vary the same thing at the same time stop the build, naming the file and the field', async () => {
+    const [plan] = (JSON.parse(project.read('content/plans.json')) as { plans: { id: string }[] }).plans;
+    const arms = [{ name: 'control', weight: 1 }, { name: 'other', weight: 1, highlightedPlan: plan!.id }];
+    project.write(
+      'content/experiments.json',
+      JSON.stringify({
+        experiments: [
+          { id: 'fixture-first', start: '2030-01-01', end: '2030-02-15', arms },
+          { id: 'fixture-second', start: '2030-02-01', end: '2030-03-31', arms },
+        ],
+      }),
+    );
+    const { code, output } = await project.astro('build');
+    expect(code).not.toBe(0);
+    for (const text of ['content/experiments.json is not valid', 'experiments.1.start', 'runs at the same time as "fixture-first"']) expect(output).toContain(text);
+  });
+});

@@ -114,7 +114,8 @@ function providerKey(): string {
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'presswall-newsroom-'));
   execFileSync(process.execPath, ['scripts/seed-local.ts', '--persist-to', state], { stdio: 'pipe' });
-  site = await startLocalSite({ persistTo: state, retryBaseMs: 50 });
+  // Every reader in every control (as test/server.ts has it), so the scripted morning's counts are the site's.
+  site = await startLocalSite({ persistTo: state, retryBaseMs: 50, vars: { EXPERIMENTS: 'off' } });
 }, 120_000);
 
 afterAll(async () => {

@@ -40,6 +40,9 @@ export default async function setup(project: TestProject) {
       // Webhook retries in seconds would outlast a test; the same backoff, faster.
       retryBaseMs: 50,
       vars: {
+        // Every reader in every control, so journeys that count the allowance hold whatever
+        // content/experiments.json runs; test/e2e/experiments.test.ts starts a site with them on.
+        EXPERIMENTS: 'off',
         IDP_JWKS_URL: provider.url,
         IDP_ISSUER: PROVIDER.issuer,
         IDP_AUDIENCE: PROVIDER.audience,

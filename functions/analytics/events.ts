@@ -36,6 +36,10 @@ export function attributionFrom(story: unknown, via: unknown): Attribution | nul
 /** A subscription's changes, from the provider's webhooks. */
 export type SubscriptionChange = 'started' | 'renewed' | 'past_due' | 'cancelling' | 'ended';
 
+/** Where an experiment's reader is counted: first meeting what varies, then each outcome. */
+export const EXPERIMENT_STEPS = ['exposure', 'registration', 'checkout', 'subscription', 'renewal'] as const;
+export type ExperimentStep = (typeof EXPERIMENT_STEPS)[number];
+
 export type Count =
   | { event: 'view'; story: string; section: string; access: Access; reader: ReaderKind; served: 'full' | 'teaser' }
   /** A metered story read in full on the allowance: the `position`th of `of` this month. */
@@ -52,7 +56,9 @@ export type Count =
   | { event: 'refund'; amount: number; currency: string }
   | { event: 'gift_made'; story: string }
   | { event: 'gift_opened'; story: string }
-  | { event: 'feed_fetched' };
+  | { event: 'feed_fetched' }
+  /** A reader in `arm` of `experiment` met it (`exposure`), or reached an outcome: never who they are. */
+  | { event: 'experiment'; experiment: string; arm: string; step: ExperimentStep };
 
 export type EventName = Count['event'];
 
@@ -70,6 +76,7 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<EventName>([
   'gift_made',
   'gift_opened',
   'feed_fetched',
+  'experiment',
 ]);
 
 /** Whether a value read back from the queue is a count this version knows. */
@@ -143,6 +150,8 @@ export function rowOf(count: Count): CountRow {
     case 'link_used':
     case 'feed_fetched':
       return [count.event, '', '', 1];
+    case 'experiment':
+      return [count.event, '', `${count.experiment}|${count.arm}|${count.step}`, 1];
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
-import { allowanceOf, largestAllowance } from '../../src/paywall/access.ts';
-import { allowancesOf, settings } from '../../src/paywall/settings.ts';
+import { allowanceOf } from '../../src/paywall/access.ts';
+import { meterCapacity } from '../../src/paywall/experiments.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import type { AppEnv } from '../env.ts';
+import { accountAllowances } from '../experiments/index.ts';
 import { meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from './index.ts';
 
 /**
@@ -27,8 +29,9 @@ export interface MeterCookie {
 export async function mergeAccountMeter(env: Env, accountId: string, cookie: string | undefined, now: Date): Promise<MeterCookie> {
   const month = monthOf(now, settings.timeZone);
   const secrets = meterSecrets(env.METER_SECRET);
-  const allowances = allowancesOf();
-  const fromCookie = await readMeter(cookie, secrets, month, largestAllowance(allowances));
+  // The account's experiment arm (if any) decides its allowance, as it does on every story.
+  const allowances = await accountAllowances(env, accountId, now);
+  const fromCookie = await readMeter(cookie, secrets, month, meterCapacity());
   const stored = await env.DB.prepare('SELECT story_key FROM meter_reads WHERE account_id = ? AND month = ? ORDER BY read_at, story_key')
     .bind(accountId, month)
     .all<{ story_key: string }>();

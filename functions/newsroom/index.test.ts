@@ -14,6 +14,8 @@ import { app } from '../index.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { addDays } from './period.ts';
+import { ENOUGH, newcombe, wilson } from './stats.ts';
+import { experimentsFile } from '../../src/paywall/experiments.ts';
 import { ACCESS_ASSERTION } from './staff.ts';
 import { parseCsv } from '../../test/csv.ts';
 import sectionsFile from '../../content/sections.json' with { type: 'json' };
@@ -68,7 +70,15 @@ beforeAll(async () => {
   staff = await member('staff');
 });
 
-const NEWSROOM_PATHS = [PAGES.newsroom, '/newsroom', '/newsroom/?last=7', '/newsroom/no-such-part/', ...CSVS.map((name) => `/newsroom/${name}.csv?from=2026-01-01&to=2026-01-31`)];
+const NEWSROOM_PATHS = [
+  PAGES.newsroom,
+  '/newsroom',
+  '/newsroom/?last=7',
+  '/newsroom/no-such-part/',
+  PAGES.newsroomExperiments,
+  '/newsroom/experiments.csv',
+  ...CSVS.map((name) => `/newsroom/${name}.csv?from=2026-01-01&to=2026-01-31`),
+];
 
 describe('who sees the newsroom', () => {
   it.each([
@@ -337,5 +347,51 @@ describe('unique readers', () => {
     expect(rows[5]).toMatchObject({ readers: '3', wall_readers: '1', stop_rate: '0.3333' });
     const page = await (await get(`/newsroom/?from=${past}&to=${today}`, { Cookie: staff })).text();
     expect(page).toContain('id="readers"');
+  });
+});
+
+describe('the experiments’ results', () => {
+  // Counts filed as the edge files them, for each arm of each experiment content/experiments.json
+  // declares: enough readers in every arm for subscriptions, too few registrations in one.
+  const declared = experimentsFile.experiments;
+
+  it.skipIf(!declared.length)('show each arm’s exposures and outcomes with Wilson and Newcombe intervals, as a page and a CSV', async () => {
+    const { day: today } = localHour(new Date(), settings.timeZone);
+    const hour = `${[...declared.map((experiment) => experiment.start), today].sort()[0]}T05`;
+    const figures = (index: number) => ({ exposure: 1200 + 100 * index, subscription: 20 + 7 * index, registration: index === 0 ? 4 : 30, checkout: 50, renewal: 12 });
+    const rows = declared.flatMap((experiment) =>
+      experiment.arms.flatMap((arm, index) =>
+        Object.entries(figures(index)).map(([step, count]) =>
+          env.DB.prepare("INSERT INTO analytics_counts (hour, event, story, detail, count) VALUES (?, 'experiment', '', ?, ?)").bind(hour, `${experiment.id}|${arm.name}|${step}`, count),
+        ),
+      ),
+    );
+    await env.DB.batch(rows);
+
+    const response = await get('/newsroom/experiments.csv', { Cookie: staff });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+    const csv = byHeader(await response.text());
+    for (const experiment of declared) {
+      const [control, other] = experiment.arms;
+      const subscriptions = (name: string) => csv.find((row) => row['experiment'] === experiment.id && row['arm'] === name && row['outcome'] === 'subscription')!;
+      const expected = wilson(figures(1).subscription, figures(1).exposure)!;
+      const difference = newcombe({ successes: figures(1).subscription, trials: figures(1).exposure }, { successes: figures(0).subscription, trials: figures(0).exposure })!;
+      expect(subscriptions(control!.name)).toMatchObject({ control: '1', exposures: String(figures(0).exposure), count: String(figures(0).subscription), enough_readers: '1', difference: '' });
+      expect(Number(subscriptions(other!.name)['rate_low'])).toBeCloseTo(expected.low, 10);
+      expect(Number(subscriptions(other!.name)['rate_high'])).toBeCloseTo(expected.high, 10);
+      expect(Number(subscriptions(other!.name)['difference_low'])).toBeCloseTo(difference.low, 10);
+      const registrations = csv.find((row) => row['experiment'] === experiment.id && row['arm'] === other!.name && row['outcome'] === 'registration')!;
+      expect(registrations['enough_readers'], `fewer than ${ENOUGH.outcomes} registrations in the control`).toBe('0');
+    }
+
+    const page = await (await get(PAGES.newsroomExperiments, { Cookie: staff })).text();
+    expect(page).toContain('Decide at the end date');
+    expect(page).toContain('Not enough readers yet');
+    for (const experiment of declared) {
+      expect(page).toContain(`id="experiment-${experiment.id}"`);
+      for (const arm of experiment.arms) expect(page).toContain(`<th scope="row">${arm.name}</th>`);
+    }
+    expect(page).not.toMatch(/<script(?![^>]*type="application\/ld\+json")/);
   });
 });

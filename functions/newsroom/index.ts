@@ -9,6 +9,8 @@ import { notFound } from '../pages/not-found.ts';
 import { cacheAs, noindex, personal } from '../response/index.ts';
 import { session } from '../session/request.ts';
 import { toCsv } from './csv.ts';
+import { experimentCounts, experimentsCsv, experimentsHtml } from './experiments.ts';
+import { experimentsFile } from '../../src/paywall/experiments.ts';
 import { dashboardHtml, sorted, sortingOf } from './page.ts';
 import { PeriodError, periodOf, type Period } from './period.ts';
 import { dailyReaders, liveSubscriptions, monthlyRevenue, storyFigures, totals } from './queries.ts';
@@ -114,6 +116,18 @@ newsroom.get(PAGES.newsroom, async (c) => {
   });
   const rewriter = new HTMLRewriter().on(hook(HOOKS.newsroom, 'dashboard'), { element: (element) => void element.setInnerContent(html, { html: true }) });
   return builtPage(c, PAGES.newsroom, 200, rewriter);
+});
+
+newsroom.get(PAGES.newsroomExperiments, async (c) => {
+  const html = experimentsHtml(experimentsFile.experiments, await experimentCounts(c.env.DB), new Date());
+  const rewriter = new HTMLRewriter().on(hook(HOOKS.newsroom, 'experiments'), { element: (element) => void element.setInnerContent(html, { html: true }) });
+  return builtPage(c, PAGES.newsroomExperiments, 200, rewriter);
+});
+
+// Every experiment from its start: not a period's figures.
+newsroom.get(`${NEWSROOM_PREFIX}/experiments.csv`, async (c) => {
+  const text = experimentsCsv(experimentsFile.experiments, await experimentCounts(c.env.DB));
+  return new Response(text, { headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="experiments.csv"' } });
 });
 
 newsroom.get(`${NEWSROOM_PREFIX}/:file{[a-z]+\\.csv}`, async (c) => {

@@ -16,6 +16,8 @@ import { bindCheckout, boundCheckouts } from './binding.ts';
 import { applySubscription, checkoutOutcome, recordCheckoutStart } from './ledger.ts';
 import { PaymentsConfigError, ProviderNotFoundError, ProviderUnavailableError } from './provider.ts';
 import { paymentProvider } from './providers.ts';
+import { exposedArms } from '../experiments/index.ts';
+import { armsColumn, outcomeCounts } from '../experiments/outcomes.ts';
 
 interface ReturnView {
   /** The blocks of the page to keep: one outcome (and the password form with a welcome). */
@@ -109,8 +111,9 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
     console.error(`payments: could not start a checkout for ${plan.id}:`, error);
     return checkoutPage(c, { states: ['unavailable'], status: 503, plan, returnTo, retryAfter: 30 });
   }
-  await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now);
-  count(c, { event: 'checkout_started', plan: plan.id, from: attribution });
+  const arms = await exposedArms(c);
+  await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now, armsColumn(arms));
+  count(c, { event: 'checkout_started', plan: plan.id, from: attribution }, ...outcomeCounts(arms, 'checkout'));
   await bindCheckout(c, { provider: provider.name, id: started.id, returnTo });
   const back = `${PAGES.checkoutReturn}?checkout=${encodeURIComponent(started.id)}`;
   if (started.returns === 'redirect') return c.redirect(started.url, 303);

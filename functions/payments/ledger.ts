@@ -5,6 +5,7 @@ import { formatDay } from '../../src/paywall/dates.ts';
 import { normalEmail } from '../accounts/email.ts';
 import type { Count, SubscriptionChange } from '../analytics/events.ts';
 import type { CheckoutState, PaymentProvider, Refund, SubscriptionState, WebhookEvent } from './provider.ts';
+import { withExperimentOutcomes } from '../experiments/outcomes.ts';
 
 /**
  * Writes what the payment provider says into D1: which account a subscription belongs to, its
@@ -64,10 +65,10 @@ export async function recordEvent(db: D1Database, provider: string, event: Webho
 }
 
 /** Records that a logged-in or anonymous reader started a checkout, before they pay. */
-export async function recordCheckoutStart(db: D1Database, provider: string, id: string, plan: string, startedBy: string | undefined, now: number): Promise<void> {
+export async function recordCheckoutStart(db: D1Database, provider: string, id: string, plan: string, startedBy: string | undefined, now: number, arms: string | null = null): Promise<void> {
   await db
-    .prepare('INSERT INTO checkouts (provider, id, plan, started_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-    .bind(provider, id, plan, startedBy ?? null, now)
+    .prepare('INSERT INTO checkouts (provider, id, plan, started_by, created_at, arms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .bind(provider, id, plan, startedBy ?? null, now, arms)
     .run();
 }
 
@@ -122,6 +123,10 @@ async function owner(db: D1Database, input: ApplyInput): Promise<{ accountId?: s
  * the second is cancelled and refunded through the provider, and the account page says so.
  */
 export async function applySubscription(db: D1Database, input: ApplyInput): Promise<Applied> {
+  return withExperimentOutcomes(db, input, await applyState(db, input));
+}
+
+async function applyState(db: D1Database, input: ApplyInput): Promise<Applied> {
   const { provider, subscription: sub, checkout, event, now } = input;
   const live = sub.status === 'active' || sub.status === 'past_due';
   const { accountId, email } = await owner(db, input);

@@ -15,6 +15,8 @@ import { builtPage, text } from '../pages/built.ts';
 import { retryAfter } from '../response/index.ts';
 import { safePage } from '../pages/index.ts';
 import { createLink } from './links.ts';
+import { exposedArms } from '../experiments/index.ts';
+import { armsColumn } from '../experiments/outcomes.ts';
 
 const MESSAGES = {
   empty: 'Enter your email address, and we will send you a link that logs you in.',
@@ -53,7 +55,7 @@ export async function askForLink(c: Context<AppEnv>): Promise<Response> {
   }
 
   const account = await findAccount(db, email);
-  const token = await createLink(db, email, returnTo, await attributionFor(c, returnTo, 'offer'), now);
+  const token = await createLink(db, email, returnTo, await attributionFor(c, returnTo, 'offer'), now, armsColumn(await exposedArms(c)));
   const origin = new URL(c.req.url).origin;
   const link = `${origin}${PAGES.loginLink}?${LOGIN_LINK_PARAM}=${token}`;
   try {

@@ -10,6 +10,7 @@ import { clearCookie, setCookie } from '../response/index.ts';
 import { logInAs } from '../session/issue.ts';
 import { isTokenShaped } from '../tokens/index.ts';
 import { LINK_SECONDS, lookUpLink, useLink } from './links.ts';
+import { outcomeCounts } from '../experiments/outcomes.ts';
 
 /**
  * Opening a log-in link must not use it up: mail scanners open links before the reader does. So
@@ -57,7 +58,7 @@ export async function useLoginLink(c: Context<AppEnv>): Promise<Response> {
   const link = isTokenShaped(held) ? await useLink(c.env.DB, held, now) : null;
   if (!link) return linkPage(c, { state: 'gone' });
   const { account, created } = await accountForProvenEmail(c.env.DB, link.email, now);
-  count(c, { event: 'link_used' }, ...(created ? [{ event: 'registration', from: link.from } as const] : []));
+  count(c, { event: 'link_used' }, ...(created ? [{ event: 'registration', from: link.from } as const, ...outcomeCounts(link.arms, 'registration')] : []));
   const subscription = await subscriptionOf(c.env.DB, account.id);
   await logInAs(c, { account_id: account.id, ...(subscription ?? { plan: null }) }, new Date(now * 1000));
   return c.redirect(safeReturnPath(link.return_to), 303);

@@ -1,14 +1,17 @@
 import type { Context } from 'hono';
-import { decide, largestAllowance, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
+import { decide, type Decision, type Meter, type Reader, type WallReason } from '../../src/paywall/access.ts';
 import { COOKIES, HOOKS, meterNotice, PUBLISH_AT_META } from '../../src/paywall/contract.ts';
+import { experimentsMet, meterCapacity, treatmentOf, type Treatment } from '../../src/paywall/experiments.ts';
 import type { ManifestStory } from '../../src/paywall/manifest.ts';
-import { allowancesOf, settings } from '../../src/paywall/settings.ts';
+import { settings } from '../../src/paywall/settings.ts';
 import { count } from '../analytics/index.ts';
 import { archivedAt, archivedText, etagOf, isFresh, publicArchivedAt, publicFile } from '../archive/index.ts';
 import { isCrawler } from '../analytics/crawlers.ts';
 import type { ReaderKind } from '../analytics/events.ts';
 import { isEmbargoed } from '../embargo/index.ts';
 import type { AppEnv } from '../env.ts';
+import { assignmentOf, enrolmentOf, exposeTo, type Enrolment } from '../experiments/index.ts';
+import { withArms } from '../experiments/page.ts';
 import { giftAt, type GiftAtStory } from '../gifts/open.ts';
 import { withGiftBlocks } from '../gifts/page.ts';
 import { manifestEntry } from '../manifest/index.ts';
@@ -82,7 +85,8 @@ async function publicPageUnlessEmbargoed(c: Context<AppEnv>): Promise<Response> 
   const html = await page.text();
   const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
   if (publishAt && Number(publishAt) > Date.now() / 1000) return notFound(c);
-  return new Response(html, page);
+  // No arms without the manifest: the site's own wall, and no arm's words.
+  return new Response(withArms(new RegionPage(html), new Map(), [], CONTROL.treatment.allowances).toString(), page);
 }
 
 function defaultReason(story: ManifestStory): WallReason {
@@ -97,7 +101,30 @@ function defaultReason(story: ManifestStory): WallReason {
 async function meterFor(c: Context<AppEnv>, story: ManifestStory, reader: Reader, now: Date): Promise<Meter> {
   if (story.access !== 'metered' || reader.kind === 'subscriber') return { kind: 'counted', read: [] };
   const token = cookieToSet(c, COOKIES.meter) ?? meterCookieIn(c.req.header('Cookie'));
-  return readMeter(token, meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), largestAllowance(allowancesOf()));
+  return readMeter(token, meterSecrets(c.env.METER_SECRET), monthOf(now, settings.timeZone), meterCapacity());
+}
+
+/** A reader's place in the running experiments, and what their arms give them. */
+interface Arms {
+  enrolment: Enrolment;
+  treatment: Treatment;
+}
+
+/** Every control: the site as content/ has it. What any failure on the way to a decision falls back to. */
+const CONTROL: Arms = { enrolment: { enrolled: false, why: 'failed', running: [] }, treatment: treatmentOf(new Map(), []) };
+
+/**
+ * Counts the experiments a reader meets here for the first time (functions/experiments). Counting
+ * never stands in the way of the page: a failure only leaves the exposure uncounted.
+ */
+async function countExposures(c: Context<AppEnv>, arms: Arms, where: Parameters<typeof experimentsMet>[1]): Promise<void> {
+  if (c.req.method !== 'GET') return;
+  try {
+    const fresh = await exposeTo(c, arms.enrolment, experimentsMet(arms.enrolment.running, where));
+    count(c, ...fresh.map(({ experiment, arm }) => ({ event: 'experiment', experiment, arm, step: 'exposure' }) as const));
+  } catch (error) {
+    console.error('experiments: an exposure could not be counted:', error);
+  }
 }
 
 /**
@@ -110,24 +137,28 @@ export async function serveLockedStory(c: Context<AppEnv>, story: ManifestStory)
   const reader: Reader = c.get('session')?.reader ?? { kind: 'anonymous' };
   let decision: Decision;
   let gift: GiftAtStory = { kind: 'none' };
+  let arms = CONTROL;
   try {
+    const enrolment = await enrolmentOf(c, reader, now);
+    arms = { enrolment, treatment: treatmentOf(assignmentOf(enrolment), enrolment.running) };
     gift = await giftAt(c, story, reader, now);
     const meter = await meterFor(c, story, reader, now);
-    decision = decide({ access: story.access, meterKey: story.meterKey, reader, meter, allowances: allowancesOf(), gift: gift.kind === 'open' });
+    decision = decide({ access: story.access, meterKey: story.meterKey, reader, meter, allowances: arms.treatment.allowances, gift: gift.kind === 'open' });
   } catch (error) {
     console.error(`paywall: deciding ${story.path} failed, serving the teaser:`, error);
+    arms = CONTROL;
     decision = { serve: 'teaser', reason: defaultReason(story) };
   }
   // A HEAD request carries no story, so it must not spend one of the reader's free stories.
   if (decision.serve === 'full' && decision.metered?.counted && c.req.method === 'HEAD') {
-    return teaserResponse(c, story, 'limit', gift);
+    return teaserResponse(c, story, 'limit', gift, arms);
   }
-  if (decision.serve === 'teaser') return teaserResponse(c, story, decision.reason, gift);
+  if (decision.serve === 'teaser') return teaserResponse(c, story, decision.reason, gift, arms);
   try {
-    return await fullResponse(c, story, decision, now, gift);
+    return await fullResponse(c, story, decision, now, gift, arms);
   } catch (error) {
     console.error(`paywall: full text of ${story.path} failed, serving the teaser:`, error);
-    return teaserResponse(c, story, defaultReason(story), gift);
+    return teaserResponse(c, story, defaultReason(story), gift, CONTROL);
   }
 }
 
@@ -141,6 +172,7 @@ async function fullResponse(
   decision: Extract<Decision, { serve: 'full' }>,
   now: Date,
   gift: GiftAtStory,
+  arms: Arms,
 ): Promise<Response> {
   if (!story.fullPath) throw new Error(`No full text in the manifest for ${story.path}`);
   const html = await fullText(c, story.fullPath);
@@ -162,6 +194,7 @@ async function fullResponse(
   if (metered?.counted) count(c, { event: 'meter', story: story.path, position: metered.read.length, of: metered.read.length + metered.remaining });
   // A reader with an account (registered, or lapsed) has the story added to it, after the response.
   if (metered?.counted && session?.id && session.reader.kind !== 'subscriber') recordRead(c, session.subject, story.meterKey, now);
+  if (metered) await countExposures(c, arms, { meter: true });
   return new Response(page.toString(), { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
@@ -174,13 +207,17 @@ async function fullText(c: Context<AppEnv>, fullPath: string): Promise<string> {
   return asset.text();
 }
 
-/** A validator for one teaser as one kind of reader sees it: the page's own, plus the wall's reason. */
-function teaserEtag(page: BuiltPage, reason: WallReason): string | undefined {
+/**
+ * A validator for one teaser as one kind of reader sees it: the page's own, plus the wall's reason
+ * and the reader's experiment arms, which decide what else the wall says.
+ */
+function teaserEtag(page: BuiltPage, reason: WallReason, arms: Arms): string | undefined {
   const etag = page.etag?.replace(/^W\//, '').replaceAll('"', '');
-  return etag ? `W/"${etag}-${reason}"` : undefined;
+  const variant = [...assignmentOf(arms.enrolment)].map(([experiment, arm]) => `-${experiment}.${arm}`).join('');
+  return etag ? `W/"${etag}-${reason}${variant}"` : undefined;
 }
 
-async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason, gift: GiftAtStory): Promise<Response> {
+async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: WallReason, gift: GiftAtStory, arms: Arms): Promise<Response> {
   let asset: BuiltPage | undefined;
   try {
     asset = await builtPublicPage(c, story);
@@ -193,14 +230,22 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
   countView(c, story, 'teaser', gift);
   // A crawler's teaser is filed with its view; only readers meet the wall, so the stop rate is theirs.
   if (c.req.method === 'GET' && readerKindOf(c, gift) !== 'crawler') count(c, { event: 'wall', story: story.path, reason });
+  // Crawlers and subscribers are not enrolled: a crawler's teaser is every control's, and counts nothing.
+  await countExposures(c, arms, { wall: reason });
   const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8' });
-  const etag = teaserEtag(asset, reason);
+  const etag = teaserEtag(asset, reason, arms);
   if (etag) {
     headers.set('ETag', etag);
     if (isFresh(c.req.raw, etag)) return new Response(null, { status: 304, headers });
   }
   try {
-    const page = new RegionPage(await asset.html()).change(HOOKS.wallReason, (value) => value === reason && {});
+    // Inner regions first: the arms' lines and words sit inside the wall's messages. The arm's
+    // `treatment.offer` (an offer id, checked against content/plans.json's offers) is decided here too.
+    const { enrolment, treatment } = arms;
+    const page = withArms(new RegionPage(await asset.html()), assignmentOf(enrolment), enrolment.running, treatment.allowances).change(
+      HOOKS.wallReason,
+      (value) => value === reason && {},
+    );
     return new Response(withGiftBlocks(page, gift, false).toString(), {
       status: 200,
       headers,

@@ -22,6 +22,11 @@ export const COOKIES = {
    * subscription that follows is counted for it. It grants nothing.
    */
   giftAttribution: 'paywall_gift_story',
+  /**
+   * A random id this browser is assigned to experiments' arms by while it has no account, and the
+   * arms it has been counted as exposed to, signed (functions/experiments). It grants nothing.
+   */
+  experiments: 'paywall_experiments',
 } as const;
 
 /** Where stories are published: `/stories/<slug>/`. */
@@ -99,6 +104,8 @@ export const PAGES = {
   notFound: '/404.html',
   /** The shell of the newsroom's dashboard, which the edge fills for staff. */
   newsroom: '/newsroom/',
+  /** The shell of the experiments' results (content/experiments.json), which the edge fills for staff. */
+  newsroomExperiments: '/newsroom/experiments/',
 } as const;
 
 /** The query parameter of a log-in link that holds its one-time token. */
@@ -168,6 +175,13 @@ export const HOOKS = {
   giftField: 'data-gift',
   /** The newsroom's dashboard: where the edge puts the period's figures. */
   newsroom: 'data-newsroom',
+  /**
+   * On a teaser, one variant per arm of an experiment on the wall (`<experiment>.<arm>`): the edge
+   * keeps the reader's arm's and cuts the others (src/paywall/experiments.ts).
+   */
+  experimentArm: 'data-experiment-arm',
+  /** On a teaser, a wall message's line that names an allowance (`<reason>.title`, `<reason>.body`), filled per arm. */
+  wallLine: 'data-wall-line',
 } as const;
 
 /** The outcomes of a checkout, as the return page shows them. */
@@ -189,7 +203,14 @@ export const PUBLISH_AT_META = 'paywall:publish-at';
  * fills or cuts it by searching the page's text rather than parsing its HTML (functions/pages/regions.ts).
  */
 export type RegionHook =
-  typeof HOOKS.wallReason | typeof HOOKS.meterNotice | typeof HOOKS.giftForm | typeof HOOKS.giftNote | typeof HOOKS.giftFrom | typeof HOOKS.giftRefused;
+  | typeof HOOKS.wallReason
+  | typeof HOOKS.meterNotice
+  | typeof HOOKS.giftForm
+  | typeof HOOKS.giftNote
+  | typeof HOOKS.giftFrom
+  | typeof HOOKS.giftRefused
+  | typeof HOOKS.experimentArm
+  | typeof HOOKS.wallLine;
 
 /** The comment that opens a region, naming its hook and the hook's value, if it has one. */
 export function regionStart(name: RegionHook, value?: string): string {

@@ -32,3 +32,21 @@ const monthName = new Intl.DateTimeFormat(settings.locale, { month: 'long', year
 export function formatMonth(year: string, month: string): string {
   return monthName.format(Date.UTC(Number(year), Number(month) - 1, 15));
 }
+
+const calendarDay = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: settings.timeZone });
+
+/** "2026-12-05": the day of a moment in the newsroom's time zone. */
+export function localDayOf(date: Date): string {
+  const parts = calendarDay.formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((candidate) => candidate.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** Whether a YYYY-MM-DD names a real calendar day (not `2026-02-30`, which Date rolls into March). */
+export function isCalendarDay(day: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return false;
+  const [year, month, date] = match.slice(1).map(Number) as [number, number, number];
+  const value = new Date(Date.UTC(year, month - 1, date));
+  return value.getUTCFullYear() === year && value.getUTCMonth() === month - 1 && value.getUTCDate() === date;
+}
