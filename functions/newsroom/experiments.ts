@@ -4,7 +4,7 @@ import { experimentsFile, type Experiment, type ExperimentsFile } from '../../sr
 import { settings } from '../../src/paywall/settings.ts';
 import { EXPERIMENT_STEPS, type ExperimentStep } from '../analytics/events.ts';
 import { toCsv } from './csv.ts';
-import { ENOUGH, isEnough, newcombe, wilson, type Interval } from './stats.ts';
+import { ENOUGH, isEnough, newcombe, readersNeeded, wilson, type Interval } from './stats.ts';
 
 /**
  * The experiments' results at /newsroom/experiments/ and as CSV: for each experiment of
@@ -106,6 +106,16 @@ function verdict(row: ResultRow): string {
   return 'No clear difference';
 }
 
+/** How much a rate must move, relative to the control's, for the planning line below a table. */
+const PLANNED_CHANGE = 0.2;
+
+/** What the control's rate so far means for the experiment's length (Lehr's rule, stats.ts). */
+function planningHtml(controlRate: number | null): string {
+  if (!controlRate || controlRate >= 1) return '';
+  const needed = readersNeeded(controlRate, controlRate * PLANNED_CHANGE);
+  return `<p class="experiment-plan">At the control’s rate so far, telling a change of a fifth (to ${percent(controlRate * (1 + PLANNED_CHANGE))} or ${percent(controlRate * (1 - PLANNED_CHANGE))}) needs about ${number(needed)} readers exposed in each arm.</p>`;
+}
+
 function rowHtml(row: ResultRow): string {
   const cells = [
     `<th scope="row">${escapeHtml(row.arm)}</th>`,
@@ -135,6 +145,7 @@ export function experimentsHtml(experiments: readonly Experiment[], counts: Map<
     const rows = resultRows(experiment, counts.get(experiment.id));
     const tables = OUTCOMES.map((outcome) => {
       const caption = `${experiment.id}: ${OUTCOME_LABELS[outcome]}`;
+      const control = rows.find((row) => row.outcome === outcome && row.control);
       return `<h3>${escapeHtml(OUTCOME_LABELS[outcome])}</h3>
 <div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(`Table: ${caption}`)}">
 <table class="figures">
@@ -142,7 +153,7 @@ export function experimentsHtml(experiments: readonly Experiment[], counts: Map<
 <thead><tr>${HEADS.map((head) => `<th scope="col">${escapeHtml(head)}</th>`).join('')}</tr></thead>
 <tbody>${rows.filter((row) => row.outcome === outcome).map(rowHtml).join('\n')}</tbody>
 </table>
-</div>`;
+</div>${planningHtml(control?.rate ?? null)}`;
     });
     const arms = experiment.arms.map((arm, index) => `${escapeHtml(arm.name)}${index === 0 ? ' (control)' : ''}, weight ${arm.weight}`).join('; ');
     return `<section class="experiment" aria-labelledby="experiment-${escapeHtml(experiment.id)}">

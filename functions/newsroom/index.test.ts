@@ -14,7 +14,7 @@ import { app } from '../index.ts';
 import { signSession } from '../session/index.ts';
 import { sessionKeys } from '../session/keys.ts';
 import { addDays } from './period.ts';
-import { ENOUGH, newcombe, wilson } from './stats.ts';
+import { ENOUGH, newcombe, readersNeeded, wilson } from './stats.ts';
 import { experimentsFile } from '../../src/paywall/experiments.ts';
 import { ACCESS_ASSERTION } from './staff.ts';
 import { parseCsv } from '../../test/csv.ts';
@@ -388,6 +388,9 @@ describe('the experiments’ results', () => {
     const page = await (await get(PAGES.newsroomExperiments, { Cookie: staff })).text();
     expect(page).toContain('Decide at the end date');
     expect(page).toContain('Not enough readers yet');
+    // The planning line: Lehr's rule at the control's subscription rate, for a change of a fifth.
+    const controlRate = figures(0).subscription / figures(0).exposure;
+    expect(page).toContain(`needs about ${new Intl.NumberFormat(settings.locale).format(readersNeeded(controlRate, controlRate * 0.2))} readers exposed in each arm`);
     for (const experiment of declared) {
       expect(page).toContain(`id="experiment-${experiment.id}"`);
       for (const arm of experiment.arms) expect(page).toContain(`<th scope="row">${arm.name}</th>`);
