@@ -16,6 +16,7 @@ import { recordRead } from '../meter/account.ts';
 import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
+import { withOffers } from '../offers/index.ts';
 import { RegionPage } from '../pages/regions.ts';
 import { cacheAs, cookieToSet, personal, setCookie } from '../response/index.ts';
 
@@ -200,7 +201,8 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
     if (isFresh(c.req.raw, etag)) return new Response(null, { status: 304, headers });
   }
   try {
-    const page = new RegionPage(await asset.html()).change(HOOKS.wallReason, (value) => value === reason && {});
+    // The wall's reason is `lapsed` exactly for a reader whose subscription ended: the win-back.
+    const page = withOffers(new RegionPage(await asset.html()).change(HOOKS.wallReason, (value) => value === reason && {}), { lapsed: reason === 'lapsed' });
     return new Response(withGiftBlocks(page, gift, false).toString(), {
       status: 200,
       headers,

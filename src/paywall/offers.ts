@@ -69,8 +69,16 @@ export function cardOffers(planId: string, file: PlansFile = plansFile): Offer[]
   return file.offers.filter((offer) => offer.plan === planId && offer.for !== 'code');
 }
 
-/** The value of a plan card's price region: an offer's id, or this for the plan's own price. */
-export const FULL_PRICE = 'full';
+/** The value of a plan card's offer region: `plan.offer`, or `plan.full` for the plan's own price. */
+export function offerRegion(planId: string, offer: Offer | undefined): string {
+  return `${planId}.${offer?.id ?? 'full'}`;
+}
+
+/** Which of a wall's offer regions to keep for the offers chosen for a reader. */
+export function keepsOfferRegion(chosen: Map<string, Offer>, value: string): boolean {
+  const planId = value.slice(0, value.indexOf('.'));
+  return value === offerRegion(planId, chosen.get(planId));
+}
 
 /**
  * The offer a checkout form names, if this reader may have it: the one their cards show them.
