@@ -40,7 +40,6 @@ const plans = {
   offers: [
     { id: 'three-for-one', plan: 'monthly', for: 'everyone', price: 1, periods: 3 },
     { id: 'come-back', plan: 'yearly', for: 'lapsed', price: 40, periods: 1 },
-    { id: 'fen-trial', plan: 'yearly', for: 'everyone', trialDays: 30 },
     { id: 'reader-gift', plan: 'monthly', for: 'code', trialDays: 7, price: 4, periods: 2 },
   ],
   codes: [{ code: 'Fenland-Friends', offer: 'reader-gift', expires: '2031-06-30T23:59:59+01:00', maxRedemptions: 50 }],
