@@ -157,6 +157,7 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
     ({ context, account, params, ids }) => {
       const email = params.string('email');
       const contact = params.string('contact');
+      const promotionCode = params.string('promotionCode');
       const card = cardFrom(params);
       params.rejectUnknown();
       const id = ids['id'] ?? '';
@@ -164,7 +165,7 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
       if (account.provider === 'stripe') {
         const record = account.data.checkoutSessions.get(id);
         if (!record) throw new ControlError(404, `No Checkout Session ${id} in account ${accountKey(account)}.`);
-        const result = payCheckout(context, account, record, { email, card });
+        const result = payCheckout(context, account, record, { email, card, promotionCode });
         if (!result.ok) return { status: result.status, body: { paid: false, error: { message: result.message, field: result.field ?? null } } };
         return { body: { paid: true, redirectUrl: result.redirectUrl ?? null, session: structuredClone(result.session), subscription: structuredClone(result.subscription), events: eventsSince(account, before) } };
       }

@@ -31,21 +31,34 @@ function stripeProductName(account: StripeAccount, record: CheckoutRecord): stri
   return account.data.products.get(String(record.price.product))?.name ?? 'Subscription';
 }
 
-function checkoutPage(account: StripeAccount, record: CheckoutRecord, entered: { email?: string | undefined; name?: string | undefined }, problem?: FormProblem): string {
+function checkoutPage(
+  account: StripeAccount,
+  record: CheckoutRecord,
+  entered: { email?: string | undefined; name?: string | undefined; promotionCode?: string | undefined },
+  problem?: FormProblem,
+): string {
   const { session, price, quantity } = record;
   const total = formatMoney((price.unit_amount ?? 0) * quantity, price.currency);
   const every = describeInterval(intervalOf(price));
   const email = knownEmail(account, session);
   const name = stripeProductName(account, record);
+  const today = formatMoney(session.amount_total ?? 0, price.currency);
+  const coupon = record.discount ? account.data.coupons.get(record.discount.coupon) : undefined;
+  const terms = [
+    record.trialDays ? `${record.trialDays} days free` : '',
+    coupon && session.total_details?.amount_discount ? `${formatMoney(session.total_details.amount_discount, price.currency)} off (${coupon.name ?? coupon.id}, ${coupon.duration === 'repeating' ? `for ${coupon.duration_in_months} months` : coupon.duration})` : '',
+  ].filter(Boolean);
   return page(
     `Subscribe to ${name}`,
     html`<h1>Subscribe to ${name}</h1>
 <p class="price"><strong>${total}</strong> ${every}${quantity > 1 ? ` (${quantity} × ${formatMoney(price.unit_amount ?? 0, price.currency)})` : ''}</p>
+${terms.length ? html`<p class="offer">${terms.join('; ')}. Due today: <strong>${today}</strong></p>` : ''}
 <form class="pay" method="post" action="/c/pay/${session.id}" novalidate>
 ${problemAlert(problem)}
 ${input({ name: 'email', label: 'Email', type: 'email', value: email ?? entered.email, autocomplete: 'email', readonly: email !== undefined, problemField: 'email' }, problem)}
+${record.allowPromotionCodes ? input({ name: 'promotion_code', label: 'Promotion code', type: 'text', value: entered.promotionCode, autocomplete: 'off', problemField: 'promotion_code' }, problem) : ''}
 ${cardFields(entered.name, problem)}
-<button type="submit">Pay ${total}</button>
+<button type="submit">Pay ${record.allowPromotionCodes || terms.length ? today : total}</button>
 </form>
 ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Back</a></p>` : ''}`,
   );
@@ -71,9 +84,10 @@ async function stripeCheckout(context: ProviderContext, req: IncomingMessage, re
   }
   const form = new URLSearchParams(await readBody(req));
   const email = form.get('email') ?? undefined;
-  const result = payCheckout(context, account, record, { email, card: cardFromForm(form) });
+  const promotionCode = form.get('promotion_code') ?? undefined;
+  const result = payCheckout(context, account, record, { email, card: cardFromForm(form), promotionCode });
   if (!result.ok) {
-    sendHtml(res, result.status, checkoutPage(account, record, { email, name: form.get('name') ?? undefined }, result));
+    sendHtml(res, result.status, checkoutPage(account, record, { email, name: form.get('name') ?? undefined, promotionCode }, result));
     return;
   }
   if (result.redirectUrl) redirect(res, result.redirectUrl);
