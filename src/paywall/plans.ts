@@ -117,6 +117,10 @@ function checkOffers(file: { plans: Plan[]; offers: Offer[]; codes: PromoCode[] 
     if (offer.price !== undefined && offer.price >= plan.price) {
       ctx.addIssue({ code: 'custom', path: at('price'), message: `${offer.price} is not below the plan's price, ${plan.price}` });
     }
+    // The introductory months count from the purchase, trial included (a Stripe repeating coupon).
+    if (offer.trialDays !== undefined && offer.price !== undefined && offer.trialDays >= plan.months * 28) {
+      ctx.addIssue({ code: 'custom', path: at('trialDays'), message: `a trial before an introductory price must be shorter than one period of the plan (${plan.months * 28} days)` });
+    }
     // Stripe counts a repeating coupon in months, and bills at most every three years.
     if (offer.periods !== undefined && offer.periods * plan.months > 36) {
       ctx.addIssue({ code: 'custom', path: at('periods'), message: `${offer.periods} periods of ${plan.months} months is more than the 36 months an introductory price may last` });
