@@ -6,6 +6,8 @@ import type { CardInput } from './cards.ts';
 import { PAYING_CARD } from './cards.ts';
 import { renderControlPage } from './control-page.ts';
 import { BodyTooLargeError, credentialsOf, matchPath, readBody, redirect, sendHtml, sendJson } from './http.ts';
+import { nowSeconds } from './billing-cycle.ts';
+import { newId } from './ids.ts';
 import { TransitionError } from './outcomes.ts';
 import { ParamError, Params, parseFormParams } from './params.ts';
 import { cancel as cancelRazorpay, paySubscription, renew as renewRazorpay } from './razorpay-billing.ts';
@@ -149,6 +151,23 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
       return withEvents(account, () =>
         account.provider === 'stripe' ? cancelStripe(context, account, stripeSubscription(account, id), AUTOMATIC) : cancelRazorpay(context, account, razorpaySubscription(account, id), false),
       );
+    },
+  ],
+  [
+    'POST',
+    '/_control/offers',
+    ({ account, params }) => {
+      // Razorpay's offers are made in its dashboard, never through its API: this is that dashboard.
+      const id = params.string('id') ?? `offer_${newId('', 14)}`;
+      const name = params.string('name') ?? 'Offer';
+      const discountAmount = params.integer('discountAmount', { required: true, min: 1 });
+      const paymentCount = params.integer('paymentCount', { min: 1 }) ?? 1;
+      params.rejectUnknown();
+      if (account.provider !== 'razorpay') throw new ControlError(400, 'Offers made here are Razorpay offers; Stripe makes coupons through its API (POST /v1/coupons).');
+      if (!/^offer_[A-Za-z0-9]+$/.test(id)) throw new ControlError(400, `A Razorpay offer id looks like offer_Kx…, not "${id}".`);
+      const offer = { id, entity: 'offer' as const, name, discount_amount: discountAmount, payment_count: paymentCount, created_at: nowSeconds() };
+      account.data.offers.set(id, offer);
+      return { body: offer };
     },
   ],
   [

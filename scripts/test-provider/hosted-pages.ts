@@ -7,7 +7,7 @@ import { BodyTooLargeError, matchPath, readBody, redirect, sendHtml } from './ht
 import { formatMoney } from './money.ts';
 import type { FormProblem } from './pages.ts';
 import { cardFields, formatDate, html, input, page, problemAlert } from './pages.ts';
-import { expireIfDue, paySubscription, planOf } from './razorpay-billing.ts';
+import { expireIfDue, nextChargeAmount, paySubscription, planOf } from './razorpay-billing.ts';
 import { intervalOfPlan } from './razorpay-entities.ts';
 import type { SubscriptionRecord } from './razorpay-entities.ts';
 import type { RazorpayAccount, StripeAccount } from './store.ts';
@@ -101,17 +101,26 @@ function razorpayPage(account: RazorpayAccount, record: SubscriptionRecord, ente
   const plan = planOf(account, subscription);
   const amount = formatMoney(plan.item.amount * subscription.quantity, plan.item.currency);
   const known = subscription.customer_id ? account.data.customers.get(subscription.customer_id) : undefined;
+  const later = subscription.start_at !== null && subscription.start_at > Date.now() / 1000;
+  const first = formatMoney(nextChargeAmount(account, subscription), plan.item.currency);
+  const today = later ? formatMoney(0, plan.item.currency) : first;
+  const offer = subscription.offer_id ? account.data.offers.get(subscription.offer_id) : undefined;
+  const terms = [
+    later ? `First charge of ${first} on ${formatDate(subscription.start_at!)}` : '',
+    offer ? `${offer.name}: ${formatMoney(offer.discount_amount, plan.item.currency)} off ${offer.payment_count === 1 ? 'the first payment' : `each of the first ${offer.payment_count} payments`}` : '',
+  ].filter(Boolean);
   return page(
     plan.item.name,
     html`<h1>${plan.item.name}</h1>
 <p class="price"><strong>${amount}</strong> ${describeInterval(intervalOfPlan(plan))}, ${subscription.total_count} ${subscription.total_count === 1 ? 'payment' : 'payments'}</p>
 ${plan.item.description ? html`<p>${plan.item.description}</p>` : ''}
+${terms.length ? html`<p class="offer">${terms.join('. ')}. Due today: <strong>${today}</strong></p>` : ''}
 <form class="pay" method="post" action="/rzp/i/${subscription.id}" novalidate>
 ${problemAlert(problem)}
 ${input({ name: 'email', label: 'Email', type: 'email', value: entered.email ?? known?.email ?? undefined, autocomplete: 'email', problemField: 'email' }, problem)}
 ${input({ name: 'contact', label: 'Phone', type: 'tel', value: entered.contact ?? known?.contact ?? undefined, autocomplete: 'tel', inputmode: 'tel', placeholder: '+91 98765 43210', problemField: 'contact' }, problem)}
 ${cardFields(entered.name, problem)}
-<button type="submit">Pay ${amount}</button>
+<button type="submit">Pay ${today}</button>
 </form>`,
   );
 }

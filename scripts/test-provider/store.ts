@@ -88,7 +88,7 @@ function emptyStripeData(): StripeData {
 }
 
 function emptyRazorpayData(): RazorpayData {
-  return { plans: new Map(), subscriptions: new Map(), customers: new Map(), invoices: new Map(), payments: new Map(), refunds: new Map(), events: [] };
+  return { offers: new Map(), plans: new Map(), subscriptions: new Map(), customers: new Map(), invoices: new Map(), payments: new Map(), refunds: new Map(), events: [] };
 }
 
 function base(webhookSecret: string | undefined, webhookUrl: string | undefined): AccountBase {
