@@ -38,9 +38,9 @@ const plans = {
     { id: 'yearly', name: 'Yearly', price: 80, months: 12 },
   ],
   offers: [
-    { id: 'three-for-one', plan: 'monthly', for: 'everyone', price: 1, periods: 3 },
-    { id: 'come-back', plan: 'yearly', for: 'lapsed', price: 40, periods: 1 },
-    { id: 'reader-gift', plan: 'monthly', for: 'code', trialDays: 7, price: 4, periods: 2 },
+    { id: 'three-for-one', plan: 'monthly', for: 'everyone', price: 1, periods: 3, providers: { razorpay: 'offer_ThreeForOne' } },
+    { id: 'come-back', plan: 'yearly', for: 'lapsed', price: 40, periods: 1, providers: { razorpay: 'offer_ComeBack40' } },
+    { id: 'reader-gift', plan: 'monthly', for: 'code', trialDays: 7, price: 4, periods: 2, providers: { razorpay: 'offer_ReaderGift' } },
   ],
   codes: [{ code: 'Fenland-Friends', offer: 'reader-gift', expires: '2031-06-30T23:59:59+01:00', maxRedemptions: 50 }],
   includes: [

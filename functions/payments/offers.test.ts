@@ -149,3 +149,65 @@ describe('stripe: offers', () => {
     expect((await subscriptionRow(email))!.last_payment_amount).toBe(introductoryCharge(offer) ?? chargeOf(plan));
   });
 });
+
+describe('razorpay: offers', () => {
+  let premium: string;
+  beforeAll(async () => {
+    premium = (await storyWith('premium')).path;
+  });
+
+  /** Starts a checkout from a form; Razorpay's is a subscription, named on our waiting page. */
+  async function started(browser: Reader, fields: Record<string, string>): Promise<string> {
+    const response = await browser.post(PAGES.subscribe, { return: premium, ...fields });
+    const id = (await response.text()).match(/sub_\w+/)?.[0];
+    if (!id) throw new Error(`No checkout started (${response.status})`);
+    return id;
+  }
+
+  it.skipIf(!winBack?.providers?.razorpay)('a lapsed reader pays the win-back through its Razorpay offer, then the plan’s price', async () => {
+    const offer = winBack!;
+    const plan = planOf(offer);
+    const p = await Payments.open('razorpay');
+    // The publisher makes the offer in Razorpay's dashboard, with the id plans.json names.
+    await p.control('offers', { id: offer.providers!.razorpay, discountAmount: chargeOf(plan) - introductoryCharge(offer)!, paymentCount: offer.periods });
+    const outbox = new Outbox();
+    const bindings = p.with({ EMAIL: outbox.binding });
+    const email = uniqueEmail('rzp-lapsed');
+    await p.buy(new Reader(bindings), anyPlan, premium, email);
+    await p.control(`subscriptions/${(await ledgerOf(email))!.provider_subscription_id}/cancel`);
+    await p.deliverAll();
+    const reader = new Reader(bindings);
+    await reader.logInByLink(outbox, email);
+
+    const subscriptionId = await started(reader, { plan: plan.id, offer: offer.id });
+    expect((await p.api<{ offer_id: string | null }>(`/v1/subscriptions/${subscriptionId}`)).offer_id).toBe(offer.providers!.razorpay);
+    expect((await p.pay(subscriptionId, email)).paid).toBe(true);
+    await p.deliverAll();
+    const bought = (await subscriptionRow(email))!;
+    expect(bought).toMatchObject({ status: 'active', last_payment_amount: introductoryCharge(offer), next_charge_at: bought.current_period_end });
+    for (let renewal = 1; renewal <= offer.periods!; renewal += 1) {
+      await p.control(`subscriptions/${subscriptionId}/renew`);
+      await p.deliverAll();
+    }
+    expect((await subscriptionRow(email))!.last_payment_amount).toBe(chargeOf(plan));
+  });
+
+  it.skipIf(!trial)('a trial starts later: the reader reads at once, nothing is charged, and the start charges the plan’s price', async () => {
+    const offer = trial!;
+    const plan = planOf(offer);
+    const p = await Payments.open('razorpay');
+    const browser = new Reader(p.with({}));
+    const subscriptionId = await started(browser, { plan: plan.id, offer: offer.id });
+    const email = uniqueEmail('rzp-trial');
+    expect((await p.pay(subscriptionId, email)).paid).toBe(true);
+    await p.deliverAll();
+    await p.returnFrom(browser, subscriptionId);
+    expect(await browser.readsInFull(premium)).toBe(true);
+    const row = (await subscriptionRow(email))!;
+    expect(row).toMatchObject({ status: 'active', next_charge_amount: chargeOf(plan) });
+    expect(row.current_period_end - Date.now() / 1000).toBeGreaterThan(offer.trialDays! * 86_400 - 120);
+    await p.control(`subscriptions/${subscriptionId}/renew`);
+    await p.deliverAll();
+    expect((await subscriptionRow(email))!).toMatchObject({ status: 'active', last_payment_amount: chargeOf(plan) });
+  });
+});
