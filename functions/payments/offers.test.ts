@@ -142,7 +142,7 @@ describe('stripe: offers', () => {
     await p.returnFrom(browser, checkoutId);
     expect(await browser.readsInFull(premium)).toBe(true);
     const row = (await subscriptionRow(email))!;
-    expect(row).toMatchObject({ status: 'active', last_payment_amount: 0, next_charge_amount: introductoryCharge(offer) ?? chargeOf(plan) });
+    expect(row).toMatchObject({ status: 'active', last_payment_amount: null, next_charge_amount: introductoryCharge(offer) ?? chargeOf(plan) });
     expect(row.next_charge_at! - Date.now() / 1000).toBeGreaterThan(offer.trialDays! * 86_400 - 120);
     await p.control(`subscriptions/${row.provider_subscription_id}/renew`);
     await p.deliverAll();

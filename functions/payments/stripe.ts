@@ -247,7 +247,8 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
     const item = subscription.items.data[0];
     const status = statusOf(subscription.status);
     const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
-    const paid = invoice?.status === 'paid' && invoice.status_transitions.paid_at ? invoice : null;
+    // A trial's first invoice is paid with nothing: no payment to show.
+    const paid = invoice?.status === 'paid' && invoice.status_transitions.paid_at && invoice.amount_paid > 0 ? invoice : null;
     return {
       id: subscription.id,
       customerId: idOf(subscription.customer),
