@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { keepsOfferRegion, offersFor } from '../../src/paywall/offers.ts';
 import { WALL_REASONS } from '../../src/paywall/access.ts';
 import { fullPathOf, HOOKS, hook, regionEnd, regionStart, type RegionHook } from '../../src/paywall/contract.ts';
 import { builtText } from '../../test/edge/archive.ts';
@@ -79,7 +80,7 @@ describe('the built story pages', async () => {
   const lockedPaths = env.TEST_STORIES.filter((story) => story.access !== 'free').map((story) => story.path);
   // Wherever the build put it: a full-text page is in the R2 archive.
   const page = builtText;
-  const withoutMarkers = (html: string) => html.replace(/<!--\[\/?data-[\w-]+(=\w+)?\]-->/g, '');
+  const withoutMarkers = (html: string) => html.replace(/<!--\[\/?data-[\w-]+(=[\w.-]+)?\]-->/g, '');
   const keep = (wanted: string) => (value: string) => value === wanted && {};
 
   it('has locked stories to check', () => {
@@ -90,9 +91,11 @@ describe('the built story pages', async () => {
     const html = await page(path);
     for (const reason of WALL_REASONS) {
       for (const refused of [true, false]) {
+        const offers = offersFor({ lapsed: reason === 'lapsed' });
         const changes: [RegionHook, (value: string) => RegionChange][] = [
           [HOOKS.wallReason, keep(reason)],
           [HOOKS.giftRefused, () => refused && {}],
+          [HOOKS.planOffer, (value) => keepsOfferRegion(offers, value) && {}],
         ];
         const spliced = changes.reduce((regions, [name, decide]) => regions.change(name, decide), new RegionPage(html)).toString();
         expect(spliced, `${reason}, gift refused: ${refused}`).toBe(await rewritten(withoutMarkers(html), changes));
