@@ -83,8 +83,8 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
   if (form instanceof Response) return form;
   const typedCode = form['code']?.trim() ?? '';
   const returnTo = safeReturnPath(form['return'], PAGES.account);
-  let plan = findPlan(form['plan'] ?? '');
-  if (!plan && !typedCode) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
+  const chosen = findPlan(form['plan'] ?? '');
+  if (!chosen && !typedCode) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
 
   const now = Math.floor(Date.now() / 1000);
   const session = c.get('session');
@@ -97,6 +97,7 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
 
   // The form is the browser's word: the offer must be one this reader's cards show (the edge
   // decides who is lapsed), and a code must be known, current and not used up.
+  let plan: Plan;
   let offer: Offer | undefined;
   let code: PromoCode | undefined;
   if (typedCode) {
@@ -104,12 +105,14 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
     const checked = checkCode(typedCode, new Date(now * 1000), known ? await codeRedemptions(c.env.DB, known.code) : 0);
     if (!checked.ok) return offerRefused('That code does not work', checked.message);
     ({ plan, offer, code } = checked);
-  } else if (form['offer']) {
-    const lapsed = record ? hasSubscription(record) && !entitlement(record, now).reads : session?.reader.kind === 'lapsed';
-    offer = offerForCheckout(plan!.id, form['offer'], { lapsed });
-    if (!offer) return offerRefused('That offer is not open to you', 'The offer on that card is not one we can give you now; the plans show what we can.');
+  } else {
+    plan = chosen!;
+    if (form['offer']) {
+      const lapsed = record ? hasSubscription(record) && !entitlement(record, now).reads : session?.reader.kind === 'lapsed';
+      offer = offerForCheckout(plan.id, form['offer'], { lapsed });
+      if (!offer) return offerRefused('That offer is not open to you', 'The offer on that card is not one we can give you now; the plans show what we can.');
+    }
   }
-  if (!plan) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
 
   const provider = paymentProvider(c.env);
   const customerId = record
