@@ -37,6 +37,12 @@ const plans = {
     { id: 'monthly', name: 'Monthly', price: 8, months: 1 },
     { id: 'yearly', name: 'Yearly', price: 80, months: 12 },
   ],
+  offers: [
+    { id: 'three-for-one', plan: 'monthly', for: 'everyone', price: 1, periods: 3, providers: { razorpay: 'offer_ThreeForOne' } },
+    { id: 'come-back', plan: 'yearly', for: 'lapsed', price: 40, periods: 1, providers: { razorpay: 'offer_ComeBack40' } },
+    { id: 'reader-gift', plan: 'monthly', for: 'code', trialDays: 7, price: 4, periods: 2, providers: { razorpay: 'offer_ReaderGift' } },
+  ],
+  codes: [{ code: 'Fenland-Friends', offer: 'reader-gift', expires: '2031-06-30T23:59:59+01:00', maxRedemptions: 50 }],
   includes: [
     { title: 'Every story', description: 'All our reporting, including the investigations.' },
     { title: 'The weekly briefing', description: 'A letter from the editor each Friday.' },

@@ -29,6 +29,12 @@ export async function control<T>(path: string, body?: unknown, method = body ===
   return response.json() as Promise<T>;
 }
 
+/** Reads an object from the test-mode provider's API with the site's key (Stripe's paths). */
+export async function providerApi<T>(path: string): Promise<T> {
+  const response = await fetch(`${inject('paymentsUrl')}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+  return response.json() as Promise<T>;
+}
+
 /** The provider's subscription that a paid checkout started (Razorpay's checkout is the subscription). */
 export async function subscriptionOf(checkoutId: string): Promise<string> {
   if (settings.payments.provider === 'razorpay') return checkoutId;

@@ -48,6 +48,13 @@ function lastPayment(record: SessionRecord): string | undefined {
   return `${formatMinor(record.last_payment_amount, record.last_payment_currency ?? settings.currency)} on ${day(record.last_payment_at)}`;
 }
 
+/** "₹900 on 5 March 2027": what the provider will charge next, while the subscription renews. */
+export function nextCharge(record: SessionRecord, now: number): string | undefined {
+  if (!hasSubscription(record) || record.next_charge_at === null || record.next_charge_amount === null) return undefined;
+  if (record.cancel_at_period_end || !entitlement(record, now).reads || record.status !== 'active') return undefined;
+  return `${formatMinor(record.next_charge_amount, record.next_charge_currency ?? settings.currency)} on ${day(record.next_charge_at)}`;
+}
+
 /** Which of the page's actions this reader gets. */
 export function actionsFor(record: SessionRecord, now: number) {
   if (!hasSubscription(record)) return { billing: false, cancel: false, resume: false, renew: true, gifts: false, feed: false };
@@ -88,6 +95,7 @@ export async function accountPage(c: Context<AppEnv>, justMade: JustMade = {}): 
 
   const actions = actionsFor(record, now);
   const payment = lastPayment(record);
+  const next = nextCharge(record, now);
   const gifts = hasSubscription(record) ? await giftsOf(c.env.DB, record.account_id) : [];
   const giftsHtml = await giftListHtml(c.env.SIGNING_SECRET, new URL(c.req.url).origin, gifts, now);
   const feedMade = actions.feed && !justMade.feedAddress ? await feedMadeAt(c.env.DB, record.account_id) : null;
@@ -100,6 +108,8 @@ export async function accountPage(c: Context<AppEnv>, justMade: JustMade = {}): 
     .on(field('status'), text(statusLine(record, now)))
     .on(field('last-payment-row'), showIf(payment !== undefined))
     .on(field('last-payment'), text(payment ?? ''))
+    .on(field('next-charge-row'), showIf(next !== undefined))
+    .on(field('next-charge'), text(next ?? ''))
     .on(field('billing'), showIf(actions.billing))
     .on(field('cancel'), showIf(actions.cancel))
     .on(field('resume'), showIf(actions.resume))

@@ -18,6 +18,10 @@ export interface Subscription extends Entitlement {
   last_payment_at: number | null;
   last_payment_amount: number | null;
   last_payment_currency: string | null;
+  /** The next charge, from the provider's upcoming invoice (seconds, minor units). */
+  next_charge_at: number | null;
+  next_charge_amount: number | null;
+  next_charge_currency: string | null;
   notice: string | null;
 }
 
@@ -43,7 +47,7 @@ export function hasSubscription(record: SessionRecord): record is SubscribedSess
 
 const SUBSCRIPTION_COLUMNS = `sub.plan, sub.status, sub.current_period_end, sub.past_due_since, sub.cancel_at_period_end,
   sub.cancel_sent_at, sub.provider, sub.provider_subscription_id, sub.last_payment_at, sub.last_payment_amount,
-  sub.last_payment_currency, sub.notice`;
+  sub.last_payment_currency, sub.next_charge_at, sub.next_charge_amount, sub.next_charge_currency, sub.notice`;
 
 export function findAccount(db: D1Database, email: string): Promise<Account | null> {
   return db.prepare('SELECT id, email, password_hash FROM accounts WHERE email = ?').bind(email).first<Account>();

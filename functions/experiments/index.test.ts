@@ -12,12 +12,15 @@ import {
   type Experiment,
   type ExperimentsFile,
 } from '../../src/paywall/experiments.ts';
+import { offerTerms } from '../../src/paywall/offers.ts';
+import { findPlan, plansFile } from '../../src/paywall/plans.ts';
 import { allowancesOf } from '../../src/paywall/settings.ts';
 import { queue } from '../../test/edge/analytics.ts';
 import { storiesWith, storyWith } from '../../test/edge/publication.ts';
 import { Browser, uniqueEmail } from '../../test/edge/payments.ts';
 import { addAccount, bindingsWith, Outbox, Reader, subscriber } from '../../test/edge/readers.ts';
 import type { AppEnv } from '../env.ts';
+import { withOffers } from '../offers/index.ts';
 import { RegionPage } from '../pages/regions.ts';
 import { finish } from '../response/index.ts';
 import { session } from '../session/request.ts';
@@ -270,6 +273,30 @@ describe('the teaser in every arm', () => {
         for (const words of others) expect(page).not.toContain(words);
         for (const words of own) expect(page).toContain(words);
         if (arm.wallCopy) expect(page).toContain(`${HOOKS.experimentArm}="${armRegionValue(experiment.id, arm.name)}"`);
+      }
+    }
+  });
+
+  const offerExperiments = running.filter((experiment) => variablesOf(experiment).includes('offer'));
+  it.skipIf(!offerExperiments.length)('shows an arm’s offer, in exact money, to that arm’s readers only', async () => {
+    const html = await builtTeaser();
+    // As the edge serves a teaser: the arms' regions, then the offers' blocks around them.
+    const served = (assignment: Map<string, string>) =>
+      withOffers(withArms(new RegionPage(html), assignment, running, treatmentOf(assignment, running).allowances), {
+        lapsed: false,
+        override: treatmentOf(assignment, running).offer,
+      }).toString();
+    for (const experiment of offerExperiments) {
+      const control = served(new Map([[experiment.id, experiment.arms[0]!.name]]));
+      for (const arm of experiment.arms.filter((candidate) => candidate.offer)) {
+        const offer = plansFile.offers.find((candidate) => candidate.id === arm.offer)!;
+        const terms = offerTerms(offer, findPlan(offer.plan)!);
+        const page = served(new Map([[experiment.id, arm.name]]));
+        expect(page, arm.name).toContain(terms);
+        expect(page).toContain(`name="offer" value="${offer.id}"`);
+        expect(control, 'the control never sees it').not.toContain(terms);
+        expect(control).not.toContain(`value="${offer.id}"`);
+        expect(Math.abs(page.length - control.length)).toBeLessThanOrEqual(1024);
       }
     }
   });

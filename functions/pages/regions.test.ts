@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { keepsOfferRegion, offersFor } from '../../src/paywall/offers.ts';
 import { WALL_REASONS } from '../../src/paywall/access.ts';
 import { fullPathOf, HOOKS, hook, regionEnd, regionStart, type RegionHook } from '../../src/paywall/contract.ts';
 import { builtText } from '../../test/edge/archive.ts';
@@ -90,12 +91,14 @@ describe('the built story pages', async () => {
     const html = await page(path);
     for (const reason of WALL_REASONS) {
       for (const refused of [true, false]) {
+        const offers = offersFor({ lapsed: reason === 'lapsed' });
         const changes: [RegionHook, (value: string) => RegionChange][] = [
           // Experiments' regions as every control has them: the lines filled, the site's own words kept.
           [HOOKS.wallLine, () => ({ text: 'Filled in for an arm.' })],
           [HOOKS.experimentArm, (value) => value.startsWith('default.') && {}],
           [HOOKS.wallReason, keep(reason)],
           [HOOKS.giftRefused, () => refused && {}],
+          [HOOKS.planOffer, (value) => keepsOfferRegion(offers, value) && {}],
         ];
         const spliced = changes.reduce((regions, [name, decide]) => regions.change(name, decide), new RegionPage(html)).toString();
         expect(spliced, `${reason}, gift refused: ${refused}`).toBe(await rewritten(withoutMarkers(html), changes));

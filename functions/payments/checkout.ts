@@ -1,6 +1,9 @@
 import type { Context } from 'hono';
 import { HOOKS, hook, PAGES, type CheckoutStateName } from '../../src/paywall/contract.ts';
-import { findPlan, type Plan } from '../../src/paywall/plans.ts';
+import { escapeHtml } from '../../src/paywall/html.ts';
+import { treatmentOf } from '../../src/paywall/experiments.ts';
+import { checkCode, findCode, offerForCheckout } from '../../src/paywall/offers.ts';
+import { findPlan, type Offer, type Plan, type PromoCode } from '../../src/paywall/plans.ts';
 import { safeReturnPath } from '../accounts/return-path.ts';
 import { entitlement } from '../../src/paywall/entitlement.ts';
 import { findSession, hasSubscription } from '../accounts/store.ts';
@@ -13,10 +16,10 @@ import { safePage, type SafeStatus } from '../pages/index.ts';
 import { retryAfter } from '../response/index.ts';
 import { logInAs, refreshSession } from '../session/issue.ts';
 import { bindCheckout, boundCheckouts } from './binding.ts';
-import { applySubscription, checkoutOutcome, recordCheckoutStart } from './ledger.ts';
-import { PaymentsConfigError, ProviderNotFoundError, ProviderUnavailableError } from './provider.ts';
+import { applySubscription, checkoutOutcome, codeRedemptions, recordCheckoutStart } from './ledger.ts';
+import { OfferRefusedError, PaymentsConfigError, ProviderNotFoundError, ProviderUnavailableError } from './provider.ts';
 import { paymentProvider } from './providers.ts';
-import { exposedArms } from '../experiments/index.ts';
+import { exposedArms, runningNow } from '../experiments/index.ts';
 import { armsColumn, outcomeCounts } from '../experiments/outcomes.ts';
 
 interface ReturnView {
@@ -67,17 +70,24 @@ function loginLink(returnTo: string): string {
   return `${PAGES.login}?return=${encodeURIComponent(returnTo)}`;
 }
 
+/** A refused offer or code: why, and the way back to the plans. Nothing has been charged. */
+function offerRefused(title: string, message: string): Response {
+  return safePage(400, title, { detail: `${escapeHtml(message)} See <a href="${PAGES.subscribe}">our plans</a>.` });
+}
+
 /**
- * Starts a checkout for the plan on the card the reader chose (a POST from our own pages). A
+ * Starts a checkout for the plan on the card the reader chose (a POST from our own pages), with
+ * the offer the card showed them, or the one a promo code gives (`code`, which names its plan). A
  * reader who is subscribed already goes to their account instead. Nothing is written to the
  * accounts until the provider says the reader has paid.
  */
 export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
   const form = await readForm(c, 'subscription');
   if (form instanceof Response) return form;
-  const plan = findPlan(form['plan'] ?? '');
+  const typedCode = form['code']?.trim() ?? '';
   const returnTo = safeReturnPath(form['return'], PAGES.account);
-  if (!plan) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
+  const chosen = findPlan(form['plan'] ?? '');
+  if (!chosen && !typedCode) return safePage(400, 'That is not one of our plans', { detail: `Choose one of <a href="${PAGES.subscribe}">our plans</a>.` });
 
   const now = Math.floor(Date.now() / 1000);
   const session = c.get('session');
@@ -87,6 +97,28 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
   const record = session?.id ? await findSession(c.env.DB, session.id, now) : null;
   const subscribed = record ? hasSubscription(record) && entitlement(record, now).reads : session?.reader.kind === 'subscriber';
   if (subscribed) return c.redirect(PAGES.account, 303);
+
+  // The form is the browser's word: the offer must be one this reader's cards show (the edge
+  // decides who is lapsed), and a code must be known, current and not used up.
+  let plan: Plan;
+  let offer: Offer | undefined;
+  let code: PromoCode | undefined;
+  // The experiment arms this reader met: their outcomes are counted, and an arm's offer is theirs.
+  const arms = await exposedArms(c, new Date(now * 1000));
+  if (typedCode) {
+    const known = findCode(typedCode);
+    const checked = checkCode(typedCode, new Date(now * 1000), known ? await codeRedemptions(c.env.DB, known.code) : 0);
+    if (!checked.ok) return offerRefused('That code does not work', checked.message);
+    ({ plan, offer, code } = checked);
+  } else {
+    plan = chosen!;
+    if (form['offer']) {
+      const lapsed = record ? hasSubscription(record) && !entitlement(record, now).reads : session?.reader.kind === 'lapsed';
+      const override = treatmentOf(arms, runningNow(c.env, new Date(now * 1000))).offer;
+      offer = offerForCheckout(plan.id, form['offer'], { lapsed, override });
+      if (!offer) return offerRefused('That offer is not open to you', 'The offer on that card is not one we can give you now; the plans show what we can.');
+    }
+  }
 
   const provider = paymentProvider(c.env);
   const customerId = record
@@ -104,15 +136,17 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
       cancelPath: returnTo,
       ...(record ? { account: { id: record.account_id, email: record.email, ...(customerId ? { customerId } : {}) } } : {}),
       attribution,
+      ...(offer ? { offer } : {}),
+      ...(code ? { code } : {}),
     });
   } catch (error) {
+    if (error instanceof OfferRefusedError) return offerRefused('That code does not work', error.message);
     // Not found: a customer of this account that the provider no longer has.
     if (!(error instanceof ProviderUnavailableError || error instanceof PaymentsConfigError || error instanceof ProviderNotFoundError)) throw error;
     console.error(`payments: could not start a checkout for ${plan.id}:`, error);
     return checkoutPage(c, { states: ['unavailable'], status: 503, plan, returnTo, retryAfter: 30 });
   }
-  const arms = await exposedArms(c);
-  await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now, armsColumn(arms));
+  await recordCheckoutStart(c.env.DB, provider.name, started.id, plan.id, record?.account_id, now, { offer: offer?.id, code: code?.code, arms: armsColumn(arms) });
   count(c, { event: 'checkout_started', plan: plan.id, from: attribution }, ...outcomeCounts(arms, 'checkout'));
   await bindCheckout(c, { provider: provider.name, id: started.id, returnTo });
   const back = `${PAGES.checkoutReturn}?checkout=${encodeURIComponent(started.id)}`;

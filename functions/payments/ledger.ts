@@ -65,11 +65,25 @@ export async function recordEvent(db: D1Database, provider: string, event: Webho
 }
 
 /** Records that a logged-in or anonymous reader started a checkout, before they pay. */
-export async function recordCheckoutStart(db: D1Database, provider: string, id: string, plan: string, startedBy: string | undefined, now: number, arms: string | null = null): Promise<void> {
+export async function recordCheckoutStart(
+  db: D1Database,
+  provider: string,
+  id: string,
+  plan: string,
+  startedBy: string | undefined,
+  now: number,
+  /** The offer or promo code the checkout charges, and the experiment arms (functions/experiments/outcomes.ts) its reader was exposed to. */
+  extra: { offer?: string | undefined; code?: string | undefined; arms?: string | null } = {},
+): Promise<void> {
   await db
-    .prepare('INSERT INTO checkouts (provider, id, plan, started_by, created_at, arms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-    .bind(provider, id, plan, startedBy ?? null, now, arms)
+    .prepare('INSERT INTO checkouts (provider, id, plan, started_by, created_at, offer, code, arms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .bind(provider, id, plan, startedBy ?? null, now, extra.offer ?? null, extra.code ?? null, extra.arms ?? null)
     .run();
+}
+
+/** How many paid checkouts have used a promo code (as plans.json spells it); a duplicate purchase, refunded, does not count. */
+export async function codeRedemptions(db: D1Database, code: string): Promise<number> {
+  return (await db.prepare('SELECT COUNT(*) AS used FROM checkouts WHERE code = ? AND completed_at IS NOT NULL AND duplicate = 0').bind(code).first<number>('used')) ?? 0;
 }
 
 /** What became of a checkout: the account that got the subscription, and whether the purchase made it. */
@@ -315,8 +329,9 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
   return db
     .prepare(
       `INSERT INTO subscriptions (account_id, plan, status, current_period_end, past_due_since, cancel_at_period_end, provider,
-         provider_subscription_id, last_payment_at, last_payment_amount, last_payment_currency, updated_at, story, story_via)
-       VALUES (${account.sql}, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15)
+         provider_subscription_id, last_payment_at, last_payment_amount, last_payment_currency, updated_at, story, story_via,
+         next_charge_at, next_charge_amount, next_charge_currency)
+       VALUES (${account.sql}, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15, ?16, ?17, ?18)
        ON CONFLICT (account_id) DO UPDATE SET
          plan = excluded.plan,
          status = excluded.status,
@@ -332,7 +347,10 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
          last_payment_currency = COALESCE(excluded.last_payment_currency, subscriptions.last_payment_currency),
          updated_at = excluded.updated_at,
          story = excluded.story,
-         story_via = excluded.story_via
+         story_via = excluded.story_via,
+         next_charge_at = excluded.next_charge_at,
+         next_charge_amount = excluded.next_charge_amount,
+         next_charge_currency = excluded.next_charge_currency
        WHERE excluded.updated_at >= subscriptions.updated_at
          AND (${same}
               OR subscriptions.status = 'ended'
@@ -356,5 +374,8 @@ function subscriptionWrite(db: D1Database, { provider, subscription: sub, now }:
       settings.payments.graceDays * DAY,
       sub.attribution?.story ?? null,
       sub.attribution?.via ?? null,
+      sub.nextCharge?.at ?? null,
+      sub.nextCharge?.amount ?? null,
+      sub.nextCharge?.currency ?? null,
     );
 }

@@ -1,5 +1,5 @@
 import type { PaymentProviderName } from '../../src/paywall/settings.ts';
-import type { Plan } from '../../src/paywall/plans.ts';
+import type { Offer, Plan, PromoCode } from '../../src/paywall/plans.ts';
 import type { Attribution } from '../analytics/events.ts';
 
 /**
@@ -50,6 +50,13 @@ export interface CheckoutRequest {
    * notes) and read back from it, so the ledger never takes it from a browser.
    */
   attribution: Attribution | null;
+  /**
+   * The offer the reader may have (checked by the caller: shown to them, or given by `code`): a
+   * trial, an introductory price, or both. The adapter makes the provider charge exactly it.
+   */
+  offer?: Offer;
+  /** The promo code that gave the offer, for providers that keep codes of their own (Stripe). */
+  code?: PromoCode;
 }
 
 export interface StartedCheckout {
@@ -97,6 +104,11 @@ export interface SubscriptionState {
   /** Whether it ends at the period end; undefined when the provider does not say (Razorpay). */
   cancelAtPeriodEnd: boolean | undefined;
   lastPayment: Payment | null;
+  /**
+   * What the provider will charge next and when, from its upcoming invoice; null when it will not
+   * renew or the provider does not say.
+   */
+  nextCharge: Payment | null;
   /** The story its checkout started from, as the checkout gave it to the provider. */
   attribution: Attribution | null;
 }
@@ -156,6 +168,14 @@ export function providerId(id: string, prefix: string): string {
     throw new ProviderNotFoundError(`${JSON.stringify(id.slice(0, 100))} is not a ${prefix}… id; no such object can exist at the provider`);
   }
   return id;
+}
+
+/**
+ * The provider will not redeem a promo code or offer now (used up or expired there): the reader is
+ * told `message`, and nothing is charged.
+ */
+export class OfferRefusedError extends Error {
+  override name = 'OfferRefusedError';
 }
 
 /** The provider failed or could not be reached; the caller should try again later. */

@@ -1,4 +1,5 @@
-import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
+import { introductoryCharge } from '../../src/paywall/offers.ts';
+import { chargeOf, findPlan, plansFile, type Plan } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { attributionFrom } from '../analytics/events.ts';
 import {
@@ -53,6 +54,10 @@ interface RazorpaySubscription {
   current_start: number | null;
   current_end: number | null;
   ended_at: number | null;
+  /** When the next charge is due: after a trial (`start_at`), its first. */
+  charge_at: number | null;
+  /** When the first period starts: in the future for a trial. */
+  start_at: number | null;
   paid_count: number;
   notes: Record<string, string> | unknown[];
   short_url: string;
@@ -123,6 +128,26 @@ export async function razorpaySignatureMatches(body: string, signature: string, 
 export async function razorpaySignature(body: string, secret: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
+}
+
+/**
+ * A trial: the reader authorised the card for a subscription that starts later (`start_at`), and
+ * reads from now until then, as Stripe's `trialing`.
+ */
+function inTrial(subscription: RazorpaySubscription): boolean {
+  return subscription.status === 'authenticated' && subscription.paid_count === 0 && (subscription.start_at ?? 0) > Date.now() / 1000;
+}
+
+/**
+ * Razorpay says when it charges next (`charge_at`) but not how much: the plan's price, or the
+ * offer's introductory one while the subscription has paid fewer periods than the offer lasts.
+ */
+function nextChargeOf(subscription: RazorpaySubscription, notes: Record<string, string>): SubscriptionState['nextCharge'] {
+  const plan = findPlan(notes['plan'] ?? '');
+  if (!plan || subscription.charge_at === null || (statusOf(subscription.status) !== 'active' && !inTrial(subscription))) return null;
+  const offer = plansFile.offers.find((candidate) => candidate.id === notes['offer'] && candidate.plan === plan.id);
+  const introductory = offer && offer.periods !== undefined && subscription.paid_count < offer.periods ? introductoryCharge(offer) : undefined;
+  return { at: subscription.charge_at, amount: introductory ?? chargeOf(plan), currency: settings.currency };
 }
 
 export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
@@ -212,14 +237,22 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
   return {
     name: 'razorpay',
 
-    async startCheckout({ plan, account, attribution }: CheckoutRequest): Promise<StartedCheckout> {
+    async startCheckout({ plan, account, attribution, offer }: CheckoutRequest): Promise<StartedCheckout> {
       const planId = await planIdFor(plan);
+      // Razorpay's offers are made only in its dashboard: an introductory price needs one named.
+      const offerId = offer?.price !== undefined ? offer.providers?.razorpay : undefined;
+      if (offer?.price !== undefined && !offerId) {
+        throw new PaymentsConfigError(`content/plans.json: offer "${offer.id}" has an introductory price, which Razorpay gives only through an offer made in its dashboard. Make one and name it in the offer's providers.razorpay (offer_…).`);
+      }
       const created = await request<RazorpaySubscription>('start a subscription', 'POST', '/v1/subscriptions', {
         plan_id: planId,
         total_count: Math.max(1, Math.floor((YEARS_OF_RENEWALS * 12) / plan.months)),
         quantity: 1,
         customer_notify: 1,
-        notes: { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}) },
+        // A trial: the reader authorises the card now, and the first charge is at the trial's end.
+        ...(offer?.trialDays ? { start_at: Math.floor(Date.now() / 1000) + offer.trialDays * 86_400 } : {}),
+        ...(offerId ? { offer_id: offerId } : {}),
+        notes: { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}), ...(offer ? { offer: offer.id } : {}) },
         ...(account?.customerId ? { customer_id: account.customerId } : {}),
         ...(account ? { notify_info: { notify_email: account.email } } : {}),
       });
@@ -230,17 +263,17 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
       const found = await subscription(id);
       return {
         id: found.id,
-        paid: found.paid_count > 0,
+        paid: found.paid_count > 0 || inTrial(found),
         closed: found.paid_count === 0 && statusOf(found.status) === 'ended',
         email: found.customer_id ? await customerEmail(found.customer_id) : null,
         customerId: found.customer_id,
-        subscriptionId: found.paid_count > 0 ? found.id : null,
+        subscriptionId: found.paid_count > 0 || inTrial(found) ? found.id : null,
       };
     },
 
     async readSubscription(id: string): Promise<SubscriptionState> {
       const found = await subscription(id);
-      const status = statusOf(found.status);
+      const status = inTrial(found) ? 'active' : statusOf(found.status);
       const [last] = await paidInvoices(id);
       const notes = notesOf(found.notes);
       return {
@@ -248,12 +281,13 @@ export function razorpayProvider(env: RazorpayEnv): PaymentProvider {
         customerId: found.customer_id,
         plan: notes['plan'],
         status,
-        currentPeriodEnd: (status === 'ended' ? (found.ended_at ?? found.current_end) : found.current_end) ?? 0,
+        currentPeriodEnd: (status === 'ended' ? (found.ended_at ?? found.current_end) : inTrial(found) ? found.start_at : found.current_end) ?? 0,
         // A failed charge leaves the period where it was: the unpaid one began at its end.
         pastDueSince: status === 'past_due' ? found.current_end : null,
         // Razorpay's subscriptions do not say whether they end at the cycle's end.
         cancelAtPeriodEnd: undefined,
         lastPayment: last ? { at: last.paid_at!, amount: last.amount_paid, currency: last.currency } : null,
+        nextCharge: nextChargeOf(found, notes),
         attribution: attributionFrom(notes['story'], notes['story_via']),
       };
     },

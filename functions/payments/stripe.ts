@@ -1,9 +1,11 @@
 import Stripe from 'stripe';
-import { chargeOf, type Plan } from '../../src/paywall/plans.ts';
+import { introductoryCharge } from '../../src/paywall/offers.ts';
+import { chargeOf, type Offer, type Plan, type PromoCode } from '../../src/paywall/plans.ts';
 import { settings } from '../../src/paywall/settings.ts';
 import { PAGES } from '../../src/paywall/contract.ts';
 import { attributionFrom } from '../analytics/events.ts';
 import {
+  OfferRefusedError,
   PaymentsConfigError,
   ProviderNotFoundError,
   ProviderUnavailableError,
@@ -97,6 +99,29 @@ export function priceProblem(price: Pick<Stripe.Price, 'unit_amount' | 'currency
   return undefined;
 }
 
+/** What a coupon must take off for an offer's introductory price, and for how long; none for a trial alone. */
+export function couponTerms(offer: Offer, plan: Plan): { amount_off: number; currency: string; duration: 'once' | 'repeating'; duration_in_months: number | null } | undefined {
+  const charge = introductoryCharge(offer);
+  if (charge === undefined || offer.periods === undefined) return undefined;
+  const amount_off = chargeOf(plan) - charge;
+  const currency = settings.currency.toLowerCase();
+  // `once` would be spent on a trial's empty first invoice; months from the purchase cover the
+  // trial and the introductory periods after it (the build keeps a trial shorter than a period).
+  if (offer.periods === 1 && offer.trialDays === undefined) return { amount_off, currency, duration: 'once', duration_in_months: null };
+  return { amount_off, currency, duration: 'repeating', duration_in_months: offer.periods * plan.months };
+}
+
+/** A coupon must take off exactly what the offer says, for as long. */
+export function couponProblem(coupon: Pick<Stripe.Coupon, 'amount_off' | 'percent_off' | 'currency' | 'duration' | 'duration_in_months' | 'valid'>, terms: NonNullable<ReturnType<typeof couponTerms>>): string | undefined {
+  if (!coupon.valid) return 'is no longer valid';
+  if (coupon.percent_off !== null || coupon.amount_off !== terms.amount_off) return `takes off ${coupon.amount_off ?? `${coupon.percent_off}%`} instead of ${terms.amount_off} (minor units)`;
+  if (coupon.currency !== terms.currency) return `is in ${coupon.currency?.toUpperCase() ?? 'no currency'}, not ${terms.currency.toUpperCase()}`;
+  if (coupon.duration !== terms.duration || (coupon.duration_in_months ?? null) !== terms.duration_in_months) {
+    return `applies ${coupon.duration}${coupon.duration_in_months ? ` for ${coupon.duration_in_months} months` : ''} instead of ${terms.duration}${terms.duration_in_months ? ` for ${terms.duration_in_months} months` : ''}`;
+  }
+  return undefined;
+}
+
 /** Stripe's statuses as the product's. `unpaid` means retries are exhausted: no access. */
 export function statusOf(status: Stripe.Subscription.Status): SubscriptionStatus {
   switch (status) {
@@ -151,13 +176,79 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
     return { quantity: 1, price: priceId };
   }
 
+  const verifiedCoupons = new Map<string, Promise<string>>();
+
+  /**
+   * The coupon for an offer's introductory price: the one named in plans.json, or one made from
+   * the file (its id says its terms, so changed terms make a new one). Checked once per isolate.
+   */
+  function couponFor(offer: Offer, plan: Plan): Promise<string> | undefined {
+    const terms = couponTerms(offer, plan);
+    if (!terms) return undefined;
+    const configured = offer.providers?.stripe;
+    const id = configured ?? `presswall-${offer.id}-${terms.amount_off}-${terms.duration}${terms.duration_in_months ?? ''}`;
+    let check = verifiedCoupons.get(id);
+    if (!check) {
+      check = (async () => {
+        const coupon = await call('read the offer\'s coupon', () => stripe.coupons.retrieve(id)).catch(async (error: unknown) => {
+          if (!(error instanceof ProviderNotFoundError)) throw error;
+          if (configured) throw new PaymentsConfigError(`content/plans.json: offer "${offer.id}" uses Stripe coupon ${id}, which this Stripe account does not have. Fix the id in the file.`);
+          return call('make the offer\'s coupon', () => stripe.coupons.create({ id, name: `${plan.name}: ${offer.id}`.slice(0, 40), ...terms, ...(terms.duration_in_months ? {} : { duration_in_months: undefined }) } as Stripe.CouponCreateParams));
+        });
+        const problem = couponProblem(coupon, terms);
+        if (problem) throw new PaymentsConfigError(`content/plans.json: offer "${offer.id}" uses Stripe coupon ${id}, which ${problem}. Fix the coupon in Stripe or the offer in the file.`);
+        return id;
+      })();
+      check.catch(() => verifiedCoupons.delete(id));
+      verifiedCoupons.set(id, check);
+    }
+    return check;
+  }
+
+  /**
+   * The Stripe promotion code for one of the site's codes: found by its text (Stripe ignores case)
+   * or made from plans.json with its expiry and limit. Never cached: its redemptions change.
+   */
+  async function promotionCodeFor(code: PromoCode, couponId: string): Promise<string> {
+    const found = await call('find the promotion code', () => stripe.promotionCodes.list({ code: code.code, active: true, limit: 1 }));
+    const existing = found.data[0];
+    const promotion =
+      existing ??
+      (await call('make the promotion code', () =>
+        stripe.promotionCodes.create({
+          promotion: { type: 'coupon', coupon: couponId },
+          code: code.code,
+          expires_at: Math.floor(Date.parse(code.expires) / 1000),
+          max_redemptions: code.maxRedemptions,
+        }),
+      ));
+    const gives = typeof promotion.promotion.coupon === 'string' ? promotion.promotion.coupon : promotion.promotion.coupon?.id;
+    if (gives !== couponId) {
+      throw new PaymentsConfigError(`content/plans.json: code ${code.code} is, at Stripe, a promotion code for coupon ${gives}, not ${couponId} of offer "${code.offer}". Archive it in Stripe or rename the code.`);
+    }
+    if (promotion.max_redemptions !== null && promotion.times_redeemed >= promotion.max_redemptions) {
+      throw new OfferRefusedError(`The code ${code.code} has been used as many times as it allows. Choose a plan without it.`);
+    }
+    if (promotion.expires_at !== null && promotion.expires_at * 1000 <= Date.now()) throw new OfferRefusedError(`The code ${code.code} has expired. Choose a plan without it.`);
+    return promotion.id;
+  }
+
+  /** What Stripe will charge next: its preview of the renewal, for a subscription that renews. */
+  async function nextCharge(subscription: Stripe.Subscription): Promise<SubscriptionState['nextCharge']> {
+    const item = subscription.items.data[0];
+    if (!item || subscription.cancel_at_period_end || !['active', 'trialing'].includes(subscription.status)) return null;
+    const preview = await call('preview the next invoice', () => stripe.invoices.createPreview({ subscription: subscription.id }));
+    return { at: item.current_period_end, amount: preview.amount_due, currency: preview.currency.toUpperCase() };
+  }
+
   async function subscriptionState(id: string): Promise<SubscriptionState> {
     const checked = providerId(id, 'sub_');
     const subscription = await call('read a subscription', () => stripe.subscriptions.retrieve(checked, { expand: ['latest_invoice'] }));
     const item = subscription.items.data[0];
     const status = statusOf(subscription.status);
     const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
-    const paid = invoice?.status === 'paid' && invoice.status_transitions.paid_at ? invoice : null;
+    // A trial's first invoice is paid with nothing: no payment to show.
+    const paid = invoice?.status === 'paid' && invoice.status_transitions.paid_at && invoice.amount_paid > 0 ? invoice : null;
     return {
       id: subscription.id,
       customerId: idOf(subscription.customer),
@@ -168,6 +259,7 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
       pastDueSince: status === 'past_due' ? (item?.current_period_start ?? null) : null,
       cancelAtPeriodEnd: subscription.cancel_at_period_end,
       lastPayment: paid ? { at: paid.status_transitions.paid_at!, amount: paid.amount_paid, currency: paid.currency.toUpperCase() } : null,
+      nextCharge: await nextCharge(subscription),
       attribution: attributionFrom(subscription.metadata['story'], subscription.metadata['story_via']),
     };
   }
@@ -175,9 +267,11 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
   return {
     name: 'stripe',
 
-    async startCheckout({ plan, origin, cancelPath, account, attribution }: CheckoutRequest): Promise<StartedCheckout> {
+    async startCheckout({ plan, origin, cancelPath, account, attribution, offer, code }: CheckoutRequest): Promise<StartedCheckout> {
       const customer = account?.customerId ? { customer: account.customerId } : account ? { customer_email: account.email } : {};
-      const metadata = { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}) };
+      const metadata = { plan: plan.id, ...(attribution ? { story: attribution.story, story_via: attribution.via } : {}), ...(offer ? { offer: offer.id } : {}) };
+      const coupon = offer ? await couponFor(offer, plan) : undefined;
+      const discount = coupon ? (code ? { promotion_code: await promotionCodeFor(code, coupon) } : { coupon }) : undefined;
       const session = await call('start a checkout', async () =>
         stripe.checkout.sessions.create({
           mode: 'subscription',
@@ -185,7 +279,8 @@ export function stripeProvider(env: StripeEnv): PaymentProvider {
           ...customer,
           ...(account ? { client_reference_id: account.id } : {}),
           metadata,
-          subscription_data: { metadata },
+          ...(discount ? { discounts: [discount] } : {}),
+          subscription_data: { metadata, ...(offer?.trialDays ? { trial_period_days: offer.trialDays } : {}) },
           success_url: `${origin}${PAGES.checkoutReturn}?checkout={CHECKOUT_SESSION_ID}`,
           cancel_url: `${origin}${cancelPath}`,
         }),

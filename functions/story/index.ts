@@ -19,6 +19,7 @@ import { recordRead } from '../meter/account.ts';
 import { meterCookieIn, meterSecrets, monthOf, readMeter, secondsUntilNextMonth, signMeter } from '../meter/index.ts';
 import { notFound } from '../pages/not-found.ts';
 import { safePage } from '../pages/index.ts';
+import { withOffers } from '../offers/index.ts';
 import { RegionPage } from '../pages/regions.ts';
 import { cacheAs, cookieToSet, personal, setCookie } from '../response/index.ts';
 
@@ -85,8 +86,9 @@ async function publicPageUnlessEmbargoed(c: Context<AppEnv>): Promise<Response> 
   const html = await page.text();
   const publishAt = new RegExp(`<meta name="${PUBLISH_AT_META}" content="(\\d+)"`).exec(html)?.[1];
   if (publishAt && Number(publishAt) > Date.now() / 1000) return notFound(c);
-  // No arms without the manifest: the site's own wall, and no arm's words.
-  return new Response(withArms(new RegionPage(html), new Map(), [], CONTROL.treatment.allowances).toString(), page);
+  // No arms without the manifest: the site's own wall, no arm's words, and no reader's offer.
+  const regions = withArms(new RegionPage(html), new Map(), [], CONTROL.treatment.allowances);
+  return new Response(withOffers(regions, { lapsed: false }).toString(), page);
 }
 
 function defaultReason(story: ManifestStory): WallReason {
@@ -239,12 +241,13 @@ async function teaserResponse(c: Context<AppEnv>, story: ManifestStory, reason: 
     if (isFresh(c.req.raw, etag)) return new Response(null, { status: 304, headers });
   }
   try {
-    // Inner regions first: the arms' lines and words sit inside the wall's messages. The arm's
-    // `treatment.offer` (an offer id, checked against content/plans.json's offers) is decided here too.
+    // Inner regions first: the arms' lines and words sit inside the wall's messages and the offers'
+    // blocks. The wall's reason is `lapsed` exactly for a reader whose subscription ended: the
+    // win-back; an arm's offer (an offer "for": "arm" in content/plans.json) replaces the default.
     const { enrolment, treatment } = arms;
-    const page = withArms(new RegionPage(await asset.html()), assignmentOf(enrolment), enrolment.running, treatment.allowances).change(
-      HOOKS.wallReason,
-      (value) => value === reason && {},
+    const page = withOffers(
+      withArms(new RegionPage(await asset.html()), assignmentOf(enrolment), enrolment.running, treatment.allowances).change(HOOKS.wallReason, (value) => value === reason && {}),
+      { lapsed: reason === 'lapsed', override: treatment.offer },
     );
     return new Response(withGiftBlocks(page, gift, false).toString(), {
       status: 200,

@@ -6,6 +6,8 @@ import type { CardInput } from './cards.ts';
 import { PAYING_CARD } from './cards.ts';
 import { renderControlPage } from './control-page.ts';
 import { BodyTooLargeError, credentialsOf, matchPath, readBody, redirect, sendHtml, sendJson } from './http.ts';
+import { nowSeconds } from './billing-cycle.ts';
+import { newId } from './ids.ts';
 import { TransitionError } from './outcomes.ts';
 import { ParamError, Params, parseFormParams } from './params.ts';
 import { cancel as cancelRazorpay, paySubscription, renew as renewRazorpay } from './razorpay-billing.ts';
@@ -153,10 +155,28 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
   ],
   [
     'POST',
+    '/_control/offers',
+    ({ account, params }) => {
+      // Razorpay's offers are made in its dashboard, never through its API: this is that dashboard.
+      const id = params.string('id') ?? `offer_${newId('', 14)}`;
+      const name = params.string('name') ?? 'Offer';
+      const discountAmount = params.integer('discountAmount', { required: true, min: 1 });
+      const paymentCount = params.integer('paymentCount', { min: 1 }) ?? 1;
+      params.rejectUnknown();
+      if (account.provider !== 'razorpay') throw new ControlError(400, 'Offers made here are Razorpay offers; Stripe makes coupons through its API (POST /v1/coupons).');
+      if (!/^offer_[A-Za-z0-9]+$/.test(id)) throw new ControlError(400, `A Razorpay offer id looks like offer_Kx…, not "${id}".`);
+      const offer = { id, entity: 'offer' as const, name, discount_amount: discountAmount, payment_count: paymentCount, created_at: nowSeconds() };
+      account.data.offers.set(id, offer);
+      return { body: offer };
+    },
+  ],
+  [
+    'POST',
     '/_control/checkouts/:id/pay',
     ({ context, account, params, ids }) => {
       const email = params.string('email');
       const contact = params.string('contact');
+      const promotionCode = params.string('promotionCode');
       const card = cardFrom(params);
       params.rejectUnknown();
       const id = ids['id'] ?? '';
@@ -164,7 +184,7 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
       if (account.provider === 'stripe') {
         const record = account.data.checkoutSessions.get(id);
         if (!record) throw new ControlError(404, `No Checkout Session ${id} in account ${accountKey(account)}.`);
-        const result = payCheckout(context, account, record, { email, card });
+        const result = payCheckout(context, account, record, { email, card, promotionCode });
         if (!result.ok) return { status: result.status, body: { paid: false, error: { message: result.message, field: result.field ?? null } } };
         return { body: { paid: true, redirectUrl: result.redirectUrl ?? null, session: structuredClone(result.session), subscription: structuredClone(result.subscription), events: eventsSince(account, before) } };
       }

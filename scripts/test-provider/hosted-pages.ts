@@ -7,7 +7,7 @@ import { BodyTooLargeError, matchPath, readBody, redirect, sendHtml } from './ht
 import { formatMoney } from './money.ts';
 import type { FormProblem } from './pages.ts';
 import { cardFields, formatDate, html, input, page, problemAlert } from './pages.ts';
-import { expireIfDue, paySubscription, planOf } from './razorpay-billing.ts';
+import { expireIfDue, nextChargeAmount, paySubscription, planOf } from './razorpay-billing.ts';
 import { intervalOfPlan } from './razorpay-entities.ts';
 import type { SubscriptionRecord } from './razorpay-entities.ts';
 import type { RazorpayAccount, StripeAccount } from './store.ts';
@@ -31,21 +31,34 @@ function stripeProductName(account: StripeAccount, record: CheckoutRecord): stri
   return account.data.products.get(String(record.price.product))?.name ?? 'Subscription';
 }
 
-function checkoutPage(account: StripeAccount, record: CheckoutRecord, entered: { email?: string | undefined; name?: string | undefined }, problem?: FormProblem): string {
+function checkoutPage(
+  account: StripeAccount,
+  record: CheckoutRecord,
+  entered: { email?: string | undefined; name?: string | undefined; promotionCode?: string | undefined },
+  problem?: FormProblem,
+): string {
   const { session, price, quantity } = record;
   const total = formatMoney((price.unit_amount ?? 0) * quantity, price.currency);
   const every = describeInterval(intervalOf(price));
   const email = knownEmail(account, session);
   const name = stripeProductName(account, record);
+  const today = formatMoney(session.amount_total ?? 0, price.currency);
+  const coupon = record.discount ? account.data.coupons.get(record.discount.coupon) : undefined;
+  const terms = [
+    record.trialDays ? `${record.trialDays} days free` : '',
+    coupon && session.total_details?.amount_discount ? `${formatMoney(session.total_details.amount_discount, price.currency)} off (${coupon.name ?? coupon.id}, ${coupon.duration === 'repeating' ? `for ${coupon.duration_in_months} months` : coupon.duration})` : '',
+  ].filter(Boolean);
   return page(
     `Subscribe to ${name}`,
     html`<h1>Subscribe to ${name}</h1>
 <p class="price"><strong>${total}</strong> ${every}${quantity > 1 ? ` (${quantity} × ${formatMoney(price.unit_amount ?? 0, price.currency)})` : ''}</p>
+${terms.length ? html`<p class="offer">${terms.join('; ')}. Due today: <strong>${today}</strong></p>` : ''}
 <form class="pay" method="post" action="/c/pay/${session.id}" novalidate>
 ${problemAlert(problem)}
 ${input({ name: 'email', label: 'Email', type: 'email', value: email ?? entered.email, autocomplete: 'email', readonly: email !== undefined, problemField: 'email' }, problem)}
+${record.allowPromotionCodes ? input({ name: 'promotion_code', label: 'Promotion code', type: 'text', value: entered.promotionCode, autocomplete: 'off', problemField: 'promotion_code' }, problem) : ''}
 ${cardFields(entered.name, problem)}
-<button type="submit">Pay ${total}</button>
+<button type="submit">Pay ${record.allowPromotionCodes || terms.length ? today : total}</button>
 </form>
 ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Back</a></p>` : ''}`,
   );
@@ -71,9 +84,10 @@ async function stripeCheckout(context: ProviderContext, req: IncomingMessage, re
   }
   const form = new URLSearchParams(await readBody(req));
   const email = form.get('email') ?? undefined;
-  const result = payCheckout(context, account, record, { email, card: cardFromForm(form) });
+  const promotionCode = form.get('promotion_code') ?? undefined;
+  const result = payCheckout(context, account, record, { email, card: cardFromForm(form), promotionCode });
   if (!result.ok) {
-    sendHtml(res, result.status, checkoutPage(account, record, { email, name: form.get('name') ?? undefined }, result));
+    sendHtml(res, result.status, checkoutPage(account, record, { email, name: form.get('name') ?? undefined, promotionCode }, result));
     return;
   }
   if (result.redirectUrl) redirect(res, result.redirectUrl);
@@ -87,17 +101,26 @@ function razorpayPage(account: RazorpayAccount, record: SubscriptionRecord, ente
   const plan = planOf(account, subscription);
   const amount = formatMoney(plan.item.amount * subscription.quantity, plan.item.currency);
   const known = subscription.customer_id ? account.data.customers.get(subscription.customer_id) : undefined;
+  const later = subscription.start_at !== null && subscription.start_at > Date.now() / 1000;
+  const first = formatMoney(nextChargeAmount(account, subscription), plan.item.currency);
+  const today = later ? formatMoney(0, plan.item.currency) : first;
+  const offer = subscription.offer_id ? account.data.offers.get(subscription.offer_id) : undefined;
+  const terms = [
+    later ? `First charge of ${first} on ${formatDate(subscription.start_at!)}` : '',
+    offer ? `${offer.name}: ${formatMoney(offer.discount_amount, plan.item.currency)} off ${offer.payment_count === 1 ? 'the first payment' : `each of the first ${offer.payment_count} payments`}` : '',
+  ].filter(Boolean);
   return page(
     plan.item.name,
     html`<h1>${plan.item.name}</h1>
 <p class="price"><strong>${amount}</strong> ${describeInterval(intervalOfPlan(plan))}, ${subscription.total_count} ${subscription.total_count === 1 ? 'payment' : 'payments'}</p>
 ${plan.item.description ? html`<p>${plan.item.description}</p>` : ''}
+${terms.length ? html`<p class="offer">${terms.join('. ')}. Due today: <strong>${today}</strong></p>` : ''}
 <form class="pay" method="post" action="/rzp/i/${subscription.id}" novalidate>
 ${problemAlert(problem)}
 ${input({ name: 'email', label: 'Email', type: 'email', value: entered.email ?? known?.email ?? undefined, autocomplete: 'email', problemField: 'email' }, problem)}
 ${input({ name: 'contact', label: 'Phone', type: 'tel', value: entered.contact ?? known?.contact ?? undefined, autocomplete: 'tel', inputmode: 'tel', placeholder: '+91 98765 43210', problemField: 'contact' }, problem)}
 ${cardFields(entered.name, problem)}
-<button type="submit">Pay ${amount}</button>
+<button type="submit">Pay ${today}</button>
 </form>`,
   );
 }

@@ -5,4 +5,4 @@ import type { CardField } from './cards.ts';
 export class TransitionError extends Error {}
 
 /** A payment form (or the pay control) refused: the status to answer with and what to fix. */
-export type PaymentRefusal = { ok: false; status: 400 | 402 | 409; field: CardField | 'email' | 'contact' | undefined; message: string };
+export type PaymentRefusal = { ok: false; status: 400 | 402 | 409; field: CardField | 'email' | 'contact' | 'promotion_code' | undefined; message: string };

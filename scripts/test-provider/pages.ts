@@ -88,7 +88,7 @@ ${body.text}
 
 /** A refused form: which field to mark and what to say. */
 export interface FormProblem {
-  field: CardField | 'email' | 'contact' | undefined;
+  field: CardField | 'email' | 'contact' | 'promotion_code' | undefined;
   message: string;
 }
 

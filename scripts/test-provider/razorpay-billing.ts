@@ -15,7 +15,7 @@ import type { ProviderContext } from './context.ts';
 /** Where each status may go; a charge that pays, or a halted subscription's failed retry, keeps the status. */
 const NEXT_STATUSES: Record<SubscriptionStatus, readonly SubscriptionStatus[]> = {
   created: ['authenticated', 'cancelled', 'expired'],
-  authenticated: ['active', 'cancelled'],
+  authenticated: ['active', 'pending', 'cancelled'],
   active: ['pending', 'cancelled', 'completed'],
   pending: ['active', 'halted', 'cancelled'],
   halted: ['active', 'cancelled'],
@@ -100,6 +100,18 @@ function charge(account: RazorpayAccount, record: SubscriptionRecord, invoice: I
   return payment;
 }
 
+/** What the subscription's offer takes off its next charge: its discount, for its first charges. */
+function offerDiscount(account: RazorpayAccount, subscription: Subscription): number {
+  const offer = subscription.offer_id ? account.data.offers.get(subscription.offer_id) : undefined;
+  return offer && subscription.paid_count < offer.payment_count ? offer.discount_amount : 0;
+}
+
+/** What the next charge will be, in paise: the plan's amount less the offer's discount while it lasts. */
+export function nextChargeAmount(account: RazorpayAccount, subscription: Subscription): number {
+  const gross = planOf(account, subscription).item.amount * subscription.quantity;
+  return gross - Math.min(offerDiscount(account, subscription), gross);
+}
+
 /** Moves the subscription onto the cycle an invoice paid for, and counts the payment. */
 function enterPaidCycle(subscription: Subscription, invoice: Invoice): void {
   subscription.current_start = invoice.billing_start;
@@ -146,7 +158,13 @@ export function paySubscription(context: ProviderContext, account: RazorpayAccou
 
   const plan = planOf(account, subscription);
   const interval = intervalOfPlan(plan);
-  const invoice = newInvoice({ subscription, plan, customer, billingStart: now, billingEnd: afterCycles(now, interval, 1) }, now);
+  if (subscription.start_at !== null && subscription.start_at > now) {
+    // A later start (a trial): the card is authorised now, and the first charge is at start_at.
+    subscription.end_at = afterCycles(subscription.start_at, interval, subscription.total_count);
+    publish(context, account, batch);
+    return { ok: true, subscription };
+  }
+  const invoice = newInvoice({ subscription, plan, customer, billingStart: now, billingEnd: afterCycles(now, interval, 1), discount: offerDiscount(account, subscription) }, now);
   account.data.invoices.set(invoice.id, invoice);
   const payment = charge(account, record, invoice, true, now);
   subscription.start_at ??= now;
@@ -172,13 +190,15 @@ function unpaidInvoice(account: RazorpayAccount, subscription: Subscription): In
  */
 export function renew(context: ProviderContext, account: RazorpayAccount, record: SubscriptionRecord): Batch {
   const { subscription } = record;
-  if (!['active', 'pending', 'halted'].includes(subscription.status)) {
+  // An authenticated subscription that starts later (a trial) is charged for the first time at its start.
+  const starting = subscription.status === 'authenticated' && subscription.start_at !== null;
+  if (!['active', 'pending', 'halted'].includes(subscription.status) && !starting) {
     throw new TransitionError(`Subscription ${subscription.id} is ${subscription.status}; it has no charge to run.`);
   }
   const now = nowSeconds();
   const batch: Batch = [];
   const fails = account.failingRenewals.has(subscription.id);
-  const cycleEnd = subscription.current_end ?? now;
+  const cycleEnd = subscription.current_end ?? subscription.start_at ?? now;
 
   if (record.cancelAtCycleEnd) {
     moveTo(subscription, 'cancelled');
@@ -190,25 +210,25 @@ export function renew(context: ProviderContext, account: RazorpayAccount, record
     subscription.ended_at = cycleEnd;
     recordEvent(account, batch, 'subscription.completed', { subscription });
   } else {
-    const retrying = subscription.status !== 'active';
+    const retrying = subscription.status !== 'active' && !starting;
     const plan = planOf(account, subscription);
     let invoice = retrying ? unpaidInvoice(account, subscription) : undefined;
     if (!invoice) {
       const billingEnd = afterCycles(subscription.start_at ?? cycleEnd, intervalOfPlan(plan), subscription.paid_count + 1);
-      invoice = newInvoice({ subscription, plan, customer: customerOf(account, subscription), billingStart: cycleEnd, billingEnd }, now);
+      invoice = newInvoice({ subscription, plan, customer: customerOf(account, subscription), billingStart: cycleEnd, billingEnd, discount: offerDiscount(account, subscription) }, now);
       account.data.invoices.set(invoice.id, invoice);
     }
     const payment = charge(account, record, invoice, !fails, now);
     if (!fails) {
       enterPaidCycle(subscription, invoice);
-      if (retrying) {
+      if (retrying || starting) {
         moveTo(subscription, 'active');
         recordEvent(account, batch, 'subscription.activated', { subscription });
       }
       recordEvent(account, batch, 'subscription.charged', { subscription, payment });
     } else {
       recordEvent(account, batch, 'payment.failed', { payment });
-      if (subscription.status === 'active') {
+      if (subscription.status === 'active' || starting) {
         moveTo(subscription, 'pending');
         recordEvent(account, batch, 'subscription.pending', { subscription, payment });
       } else if (subscription.status === 'pending') {

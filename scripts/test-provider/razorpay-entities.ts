@@ -53,6 +53,7 @@ export interface Subscription {
   charge_at: number | null;
   start_at: number | null;
   end_at: number | null;
+  offer_id: string | null;
   auth_attempts: number;
   total_count: number;
   paid_count: number;
@@ -218,7 +219,21 @@ export interface RazorpayEvent {
   created_at: number;
 }
 
+/**
+ * A subscription offer, as a publisher makes one in Razorpay's dashboard (its API cannot): a flat
+ * discount on each of the subscription's first `payment_count` charges.
+ */
+export interface Offer {
+  id: string;
+  entity: 'offer';
+  name: string;
+  discount_amount: number;
+  payment_count: number;
+  created_at: number;
+}
+
 export interface RazorpayData {
+  offers: Map<string, Offer>;
   plans: Map<string, Plan>;
   subscriptions: Map<string, SubscriptionRecord>;
   customers: Map<string, Customer>;
@@ -273,7 +288,17 @@ export function newPlan(fields: { period: PlanPeriod; interval: number; name: st
 }
 
 export function newSubscription(
-  fields: { plan: Plan; totalCount: number; quantity: number; customerId: string | null; customerNotify: boolean; notes: Notes; expireBy: number | null },
+  fields: {
+    plan: Plan;
+    totalCount: number;
+    quantity: number;
+    customerId: string | null;
+    customerNotify: boolean;
+    notes: Notes;
+    expireBy: number | null;
+    startAt: number | null;
+    offerId: string | null;
+  },
   baseUrl: string,
   now: number,
 ): Subscription {
@@ -289,10 +314,11 @@ export function newSubscription(
     ended_at: null,
     quantity: fields.quantity,
     notes: fields.notes,
-    // Without start_at (not supported here) a subscription starts on its first payment.
-    charge_at: null,
-    start_at: null,
+    // Without start_at a subscription starts on its first payment; with one, it is charged first then.
+    charge_at: fields.startAt,
+    start_at: fields.startAt,
     end_at: null,
+    offer_id: fields.offerId,
     auth_attempts: 0,
     total_count: fields.totalCount,
     paid_count: 0,
@@ -365,9 +391,10 @@ export function newPayment(
 }
 
 /** An issued invoice for one billing cycle of a subscription. */
-export function newInvoice(fields: { subscription: Subscription; plan: Plan; customer: Customer; billingStart: number; billingEnd: number }, now: number): Invoice {
+export function newInvoice(fields: { subscription: Subscription; plan: Plan; customer: Customer; billingStart: number; billingEnd: number; discount?: number }, now: number): Invoice {
   const { subscription, plan, customer } = fields;
-  const amount = plan.item.amount * subscription.quantity;
+  const gross = plan.item.amount * subscription.quantity;
+  const amount = gross - Math.min(fields.discount ?? 0, gross);
   return {
     id: newId('inv_'),
     entity: 'invoice',
@@ -396,7 +423,7 @@ export function newInvoice(fields: { subscription: Subscription; plan: Plan; cus
         description: plan.item.description,
         amount: plan.item.amount,
         unit_amount: plan.item.amount,
-        gross_amount: amount,
+        gross_amount: gross,
         tax_amount: 0,
         taxable_amount: amount,
         net_amount: amount,
@@ -420,7 +447,7 @@ export function newInvoice(fields: { subscription: Subscription; plan: Plan; cus
     date: now,
     terms: null,
     partial_payment: false,
-    gross_amount: amount,
+    gross_amount: gross,
     tax_amount: 0,
     taxable_amount: amount,
     amount,

@@ -78,6 +78,9 @@ function emptyStripeData(): StripeData {
     invoicePayments: new Map(),
     paymentIntents: new Map(),
     refunds: new Map(),
+    coupons: new Map(),
+    promotionCodes: new Map(),
+    discounts: new Map(),
     portalSessions: new Map(),
     events: [],
     idempotency: new Map(),
@@ -85,7 +88,7 @@ function emptyStripeData(): StripeData {
 }
 
 function emptyRazorpayData(): RazorpayData {
-  return { plans: new Map(), subscriptions: new Map(), customers: new Map(), invoices: new Map(), payments: new Map(), refunds: new Map(), events: [] };
+  return { offers: new Map(), plans: new Map(), subscriptions: new Map(), customers: new Map(), invoices: new Map(), payments: new Map(), refunds: new Map(), events: [] };
 }
 
 function base(webhookSecret: string | undefined, webhookUrl: string | undefined): AccountBase {

@@ -15,7 +15,8 @@ import { newId } from './ids.ts';
 import type { StripeAccount } from './store.ts';
 import type { ProviderContext } from './context.ts';
 import { TransitionError } from './outcomes.ts';
-import { announceCustomer, cancelNow, expireCheckout, updateSubscription } from './stripe-billing.ts';
+import { announceCustomer, cancelNow, expireCheckout, previewRenewal, updateSubscription } from './stripe-billing.ts';
+import { couponProblem, newCoupon, newPromotionCode, promotionCodeProblem } from './stripe-discounts.ts';
 import { copy, list, newCheckoutSession, newCustomer, newPortalSession, newPrice, newProduct, newRefund, STRIPE_API_VERSION } from './stripe-objects.ts';
 import type { ApiList, CheckoutRecord, Price, RequestRef, Subscription } from './stripe-objects.ts';
 
@@ -168,9 +169,15 @@ function createCheckoutSession(call: StripeCall): unknown {
   const metadata = readMetadata(params);
   const subscriptionData = params.object('subscription_data');
   const subscriptionMetadata = subscriptionData ? readMetadata(subscriptionData) : {};
+  const trialDays = subscriptionData?.integer('trial_period_days', { min: 1, max: 730 });
   const successUrl = readUrl(params, 'success_url');
   const cancelUrl = readUrl(params, 'cancel_url');
   const expiresAt = params.integer('expires_at');
+  const allowPromotionCodes = params.boolean('allow_promotion_codes') ?? false;
+  const discounts = params.list('discounts');
+  const discountCoupon = discounts[0]?.string('coupon');
+  const discountPromotion = discounts[0]?.string('promotion_code');
+  discounts[0]?.rejectUnknown();
   const [line, ...more] = lineItems;
   if (more.length) throw invalid('The local test provider supports one line item per Checkout Session.', 'line_items[1]');
   const priceId = line?.string('price');
@@ -202,6 +209,7 @@ function createCheckoutSession(call: StripeCall): unknown {
     throw invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items[0][price_data][recurring]');
   }
   if (price && !price.recurring) throw invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items[0][price]');
+  const discount = checkoutDiscount(account, { discounts: discounts.length, coupon: discountCoupon, promotionCode: discountPromotion, allowPromotionCodes }, price?.currency ?? dataCurrency ?? '', now);
 
   if (!price) {
     price = newPrice(
@@ -215,9 +223,101 @@ function createCheckoutSession(call: StripeCall): unknown {
     context.baseUrl,
     now,
   );
-  account.data.checkoutSessions.set(session.id, { session, price, quantity, subscriptionMetadata });
+  session.allow_promotion_codes = allowPromotionCodes || null;
+  if (discount) {
+    session.discounts = [discount.promotionCode ? { coupon: null, promotion_code: discount.promotionCode } : { coupon: discount.coupon, promotion_code: null }];
+    const coupon = account.data.coupons.get(discount.coupon)!;
+    const charge = (price.unit_amount ?? 0) * quantity;
+    // What the first invoice will take off: all of it for a trial's empty first invoice.
+    const off = trialDays ? 0 : Math.min(charge, coupon.amount_off ?? Math.round((charge * (coupon.percent_off ?? 0)) / 100));
+    session.total_details = { amount_discount: off, amount_shipping: 0, amount_tax: 0 };
+    session.amount_total = charge - off;
+  }
+  if (trialDays) session.amount_total = 0;
+  account.data.checkoutSessions.set(session.id, { session, price, quantity, subscriptionMetadata, discount, trialDays, allowPromotionCodes });
   context.accounts.ownPage(session.id, account);
   return session;
+}
+
+/** `discounts[0]` of a new session, checked now as Stripe does: one coupon or promotion code that can be redeemed. */
+function checkoutDiscount(
+  account: StripeAccount,
+  asked: { discounts: number; coupon: string | undefined; promotionCode: string | undefined; allowPromotionCodes: boolean },
+  currency: string,
+  now: number,
+): { coupon: string; promotionCode: string | null } | undefined {
+  if (asked.discounts > 1) throw invalid('The local test provider supports one discount per Checkout Session.', 'discounts[1]');
+  if (asked.discounts === 0) return undefined;
+  if (asked.allowPromotionCodes) throw invalid('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts');
+  if (asked.coupon && asked.promotionCode) throw invalid('You may only specify one of these parameters: coupon, promotion_code.', 'discounts[0][coupon]');
+  if (asked.promotionCode) {
+    const promotion = account.data.promotionCodes.get(asked.promotionCode);
+    if (!promotion) throw noSuch('promotion_code', asked.promotionCode, 'discounts[0][promotion_code]');
+    const problem = promotionCodeProblem(promotion, account.data.coupons.get(promotion.promotion.coupon), now);
+    if (problem) throw invalid(problem, 'discounts[0][promotion_code]', 'promotion_code_invalid');
+    return { coupon: promotion.promotion.coupon, promotionCode: promotion.id, ...currencyChecked(account, promotion.promotion.coupon, currency) };
+  }
+  if (!asked.coupon) throw invalid('Missing required param: discounts[0][coupon] (or discounts[0][promotion_code]).', 'discounts[0][coupon]', 'parameter_missing');
+  const coupon = account.data.coupons.get(asked.coupon);
+  if (!coupon) throw noSuch('coupon', asked.coupon, 'discounts[0][coupon]');
+  const problem = couponProblem(coupon, now);
+  if (problem) throw invalid(problem, 'discounts[0][coupon]', 'coupon_expired');
+  return { coupon: coupon.id, promotionCode: null, ...currencyChecked(account, coupon.id, currency) };
+}
+
+function currencyChecked(account: StripeAccount, couponId: string, currency: string): object {
+  const coupon = account.data.coupons.get(couponId);
+  if (coupon?.currency && coupon.currency !== currency) throw invalid(`Coupon ${couponId} is in ${coupon.currency}, but the price is in ${currency}.`, 'discounts[0]');
+  return {};
+}
+
+function createCoupon(call: StripeCall): unknown {
+  const { params, account } = call;
+  const id = params.string('id', { max: 200 });
+  const amountOff = params.integer('amount_off', { min: 1 }) ?? null;
+  const percentOff = params.has('percent_off') ? Number(params.string('percent_off')) : null;
+  const currency = params.has('currency') ? readCurrency(params) : null;
+  const duration = params.oneOf('duration', ['once', 'repeating', 'forever'] as const) ?? 'once';
+  const months = params.integer('duration_in_months', { min: 1, max: 1200 }) ?? null;
+  const maxRedemptions = params.integer('max_redemptions', { min: 1 }) ?? null;
+  const redeemBy = params.integer('redeem_by') ?? null;
+  const name = params.string('name', { max: 40 }) ?? null;
+  const metadata = readMetadata(params);
+  params.rejectUnknown();
+  if ((amountOff === null) === (percentOff === null)) throw invalid('Exactly one of amount_off or percent_off is required.', 'amount_off');
+  if (percentOff !== null && !(percentOff > 0 && percentOff <= 100)) throw invalid('percent_off must be more than 0 and at most 100.', 'percent_off');
+  if (amountOff !== null && !currency) throw invalid('You must pass currency when passing amount_off.', 'currency', 'parameter_missing');
+  if ((duration === 'repeating') !== (months !== null)) throw invalid('duration_in_months is required with duration=repeating, and only with it.', 'duration_in_months');
+  if (id !== undefined && account.data.coupons.has(id)) throw invalid('Coupon already exists.', 'id', 'resource_already_exists');
+  const coupon = newCoupon(
+    { id, amount_off: amountOff, percent_off: percentOff, currency, duration, duration_in_months: months, max_redemptions: maxRedemptions, redeem_by: redeemBy, name, metadata },
+    nowSeconds(),
+  );
+  account.data.coupons.set(coupon.id, coupon);
+  return coupon;
+}
+
+function createPromotionCode(call: StripeCall): unknown {
+  const { params, account } = call;
+  const promotion = params.object('promotion');
+  const type = promotion?.oneOf('type', ['coupon'] as const, { required: true });
+  const couponId = promotion?.string('coupon', { required: true });
+  promotion?.rejectUnknown();
+  const code = params.string('code', { max: 500 });
+  const active = params.boolean('active') ?? true;
+  const expiresAt = params.integer('expires_at') ?? null;
+  const maxRedemptions = params.integer('max_redemptions', { min: 1 }) ?? null;
+  const metadata = readMetadata(params);
+  params.rejectUnknown();
+  if (!type || !couponId) throw invalid('Missing required param: promotion[coupon].', 'promotion[coupon]', 'parameter_missing');
+  if (!account.data.coupons.has(couponId)) throw noSuch('coupon', couponId, 'promotion[coupon]');
+  if (code !== undefined && !/^[A-Za-z0-9_-]+$/.test(code)) throw invalid('A promotion code may only contain letters, digits, hyphens and underscores.', 'code');
+  if (code !== undefined && [...account.data.promotionCodes.values()].some((other) => other.active && other.code.toUpperCase() === code.toUpperCase())) {
+    throw invalid(`An active promotion code with \`code: ${code}\` already exists.`, 'code', 'resource_already_exists');
+  }
+  const made = newPromotionCode({ code, coupon: couponId, active, expires_at: expiresAt, max_redemptions: maxRedemptions, metadata }, nowSeconds());
+  account.data.promotionCodes.set(made.id, made);
+  return made;
 }
 
 function createPrice(call: StripeCall): unknown {
@@ -308,6 +408,38 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
   ['POST', '/v1/prices', createPrice],
   ['GET', '/v1/prices/:id', (call) => found(call, 'price', call.account.data.prices)],
   ['POST', '/v1/checkout/sessions', createCheckoutSession],
+  ['POST', '/v1/coupons', createCoupon],
+  ['GET', '/v1/coupons/:id', (call) => found(call, 'coupon', call.account.data.coupons)],
+  ['POST', '/v1/promotion_codes', createPromotionCode],
+  [
+    'GET',
+    '/v1/promotion_codes',
+    ({ params, account }) => {
+      const code = params.string('code');
+      const coupon = params.string('coupon');
+      const active = params.boolean('active');
+      // Stripe matches `code` without regard to case.
+      const codes = newestFirst(account.data.promotionCodes.values()).filter(
+        (candidate) =>
+          (code === undefined || candidate.code.toUpperCase() === code.toUpperCase()) &&
+          (coupon === undefined || candidate.promotion.coupon === coupon) &&
+          (active === undefined || candidate.active === active),
+      );
+      return page(params, codes, '/v1/promotion_codes');
+    },
+  ],
+  ['GET', '/v1/promotion_codes/:id', (call) => found(call, 'promotion_code', call.account.data.promotionCodes)],
+  [
+    'POST',
+    '/v1/invoices/create_preview',
+    (call) => {
+      const id = call.params.string('subscription', { required: true });
+      call.params.rejectUnknown();
+      const stored = call.account.data.subscriptions.get(id);
+      if (!stored) throw noSuch('subscription', id, 'subscription');
+      return previewRenewal(call.account, stored, nowSeconds());
+    },
+  ],
   [
     'GET',
     '/v1/checkout/sessions/:id',

@@ -8,6 +8,7 @@ import { checkCard, isEmailAddress } from './cards.ts';
 import { TransitionError } from './outcomes.ts';
 import type { PaymentRefusal } from './outcomes.ts';
 import { newId } from './ids.ts';
+import { amountOff, couponProblem, findPromotionCode, promotionCodeProblem } from './stripe-discounts.ts';
 import type { StripeAccount } from './store.ts';
 import type { ProviderContext } from './context.ts';
 import {
@@ -28,7 +29,8 @@ type Status = Stripe.Subscription.Status;
 
 /** Where each status may go; a renewal that pays, or a retry that fails, keeps the status. */
 const NEXT_STATUSES: Record<string, readonly Status[]> = {
-  incomplete: ['active'],
+  incomplete: ['active', 'trialing'],
+  trialing: ['active', 'past_due', 'canceled'],
   active: ['past_due', 'canceled'],
   past_due: ['active', 'canceled'],
   canceled: [],
@@ -92,6 +94,13 @@ function latestInvoice(account: StripeAccount, subscription: Subscription): Invo
  * confirmed again on retries, as Stripe does).
  */
 function attemptPayment(account: StripeAccount, invoice: Invoice, subscription: Subscription, succeeds: boolean, now: number): void {
+  if (invoice.amount_due === 0) {
+    // Nothing to charge (a trial, or a discount of all of it): Stripe marks it paid, with no payment.
+    invoice.status = 'paid';
+    invoice.status_transitions.paid_at = now;
+    invoice.next_payment_attempt = null;
+    return;
+  }
   const payments = account.data.invoicePayments.get(invoice.id) ?? [];
   let invoicePayment = payments[0];
   if (!invoicePayment) {
@@ -152,16 +161,23 @@ export function knownEmail(account: StripeAccount, session: CheckoutSession): st
  * refused card changes nothing. A good one makes (or reuses) the customer, the subscription,
  * its paid first invoice and payment intent, and completes the session.
  */
-export function payCheckout(context: ProviderContext, account: StripeAccount, record: CheckoutRecord, payer: { email?: string | undefined; card: CardInput }): CheckoutPayment {
+export function payCheckout(
+  context: ProviderContext,
+  account: StripeAccount,
+  record: CheckoutRecord,
+  payer: { email?: string | undefined; card: CardInput; promotionCode?: string | undefined },
+): CheckoutPayment {
   const { session } = record;
   if (session.status === 'complete') return { ok: false, status: 409, field: undefined, message: 'This checkout has already been paid; nothing more is charged. Go back to the site to continue.' };
   if (session.status === 'expired') return { ok: false, status: 409, field: undefined, message: 'This checkout has expired. Go back to the site and start again.' };
   const email = knownEmail(account, session) ?? payer.email?.trim() ?? '';
   if (!isEmailAddress(email)) return { ok: false, status: 400, field: 'email', message: 'Enter your email address, e.g. reader@example.com.' };
+  const now = nowSeconds();
+  const discount = checkoutDiscount(account, record, payer.promotionCode, now);
+  if ('message' in discount) return { ok: false, status: 400, field: 'promotion_code', message: discount.message };
   const card = checkCard(payer.card);
   if (!card.ok) return { ok: false, status: card.declined ? 402 : 400, field: card.field, message: card.message };
 
-  const now = nowSeconds();
   const events: StripeEvent[] = [];
   let customer = session.customer ? account.data.customers.get(String(session.customer)) : undefined;
   if (!customer) {
@@ -171,19 +187,49 @@ export function payCheckout(context: ProviderContext, account: StripeAccount, re
   }
   const paymentMethod = newId('pm_', 24);
   const interval = intervalOf(record.price);
+  const trialEnd = record.trialDays ? now + record.trialDays * 86_400 : undefined;
   const subscription = newSubscription(
-    { customer: customer.id, price: record.price, quantity: record.quantity, metadata: copy(record.subscriptionMetadata), paymentMethod, periodStart: now, periodEnd: afterCycles(now, interval, 1) },
+    {
+      customer: customer.id,
+      price: record.price,
+      quantity: record.quantity,
+      metadata: copy(record.subscriptionMetadata),
+      paymentMethod,
+      periodStart: now,
+      periodEnd: trialEnd ?? afterCycles(now, interval, 1),
+    },
     now,
   );
+  if (trialEnd) {
+    // A trial's period is the trial; the billing cycle starts when it ends.
+    subscription.trial_start = now;
+    subscription.trial_end = trialEnd;
+    subscription.billing_cycle_anchor = trialEnd;
+  }
   account.data.subscriptions.set(subscription.id, subscription);
-  const invoice = newInvoice({ subscription, customer, productName: productName(account, subscription), billingReason: 'subscription_create', previousPeriod: { start: now, end: now } }, now);
+  if (discount.applied) {
+    account.data.discounts.set(subscription.id, { ...discount.applied, start: now, spent: false });
+    redeem(account, discount.applied);
+  }
+  const invoice = newInvoice(
+    {
+      subscription,
+      customer,
+      productName: productName(account, subscription),
+      billingReason: 'subscription_create',
+      previousPeriod: { start: now, end: now },
+      trial: trialEnd !== undefined,
+      discount: trialEnd ? undefined : takeDiscount(account, subscription, now),
+    },
+    now,
+  );
   account.data.invoices.set(invoice.id, invoice);
   subscription.latest_invoice = invoice.id;
   // Stripe creates the subscription incomplete and activates it once its first invoice is paid.
   events.push(recordEvent(account, 'customer.subscription.created', subscription, AUTOMATIC));
   const before = copy(subscription);
   attemptPayment(account, invoice, subscription, true, now);
-  moveTo(subscription, 'active');
+  moveTo(subscription, trialEnd ? 'trialing' : 'active');
   events.push(recordEvent(account, 'invoice.paid', invoice, AUTOMATIC));
   events.push(recordEvent(account, 'customer.subscription.updated', subscription, AUTOMATIC, previousAttributes(before, subscription)));
 
@@ -195,6 +241,9 @@ export function payCheckout(context: ProviderContext, account: StripeAccount, re
   session.customer_details = { address: null, business_name: null, email, individual_name: null, name: card.name, phone: null, tax_exempt: 'none', tax_ids: [] };
   session.subscription = subscription.id;
   session.invoice = invoice.id;
+  session.amount_total = invoice.amount_due;
+  session.total_details = { amount_discount: invoice.subtotal - invoice.total, amount_shipping: 0, amount_tax: 0 };
+  if (discount.applied) session.discounts = [discount.applied.promotionCode ? { coupon: null, promotion_code: discount.applied.promotionCode } : { coupon: discount.applied.coupon, promotion_code: null }];
   events.push(recordEvent(account, 'checkout.session.completed', session, AUTOMATIC));
   publish(context, account, events);
   const redirectUrl = session.success_url?.replaceAll('{CHECKOUT_SESSION_ID}', session.id) ?? undefined;
@@ -229,6 +278,7 @@ export function renew(context: ProviderContext, account: StripeAccount, subscrip
   if (subscription.status === 'canceled' || subscription.status === 'incomplete') {
     throw new TransitionError(`Subscription ${subscription.id} is ${subscription.status}; it has no renewal to run.`);
   }
+  const trialEnds = subscription.status === 'trialing';
   const now = nowSeconds();
   const before = copy(subscription);
   const fails = account.failingRenewals.has(subscription.id);
@@ -254,12 +304,26 @@ export function renew(context: ProviderContext, account: StripeAccount, subscrip
   } else {
     const previousPeriod = { start: item.current_period_start, end: item.current_period_end };
     item.current_period_start = item.current_period_end;
-    item.current_period_end = afterCycles(subscription.billing_cycle_anchor, intervalOf(item.price), cyclesSoFar(subscription) + 1);
-    const invoice = newInvoice({ subscription, customer: customerOf(account, subscription), productName: productName(account, subscription), billingReason: 'subscription_cycle', previousPeriod }, now);
+    // The end of a trial is the billing cycle's anchor: its first period is one whole interval.
+    item.current_period_end = trialEnds
+      ? afterCycles(subscription.billing_cycle_anchor, intervalOf(item.price), 1)
+      : afterCycles(subscription.billing_cycle_anchor, intervalOf(item.price), cyclesSoFar(subscription) + 1);
+    const invoice = newInvoice(
+      {
+        subscription,
+        customer: customerOf(account, subscription),
+        productName: productName(account, subscription),
+        billingReason: 'subscription_cycle',
+        previousPeriod,
+        discount: takeDiscount(account, subscription, item.current_period_start),
+      },
+      now,
+    );
     account.data.invoices.set(invoice.id, invoice);
     subscription.latest_invoice = invoice.id;
     attemptPayment(account, invoice, subscription, !fails, now);
     if (fails) moveTo(subscription, 'past_due');
+    else if (trialEnds) moveTo(subscription, 'active');
     events.push(recordEvent(account, fails ? 'invoice.payment_failed' : 'invoice.paid', invoice, AUTOMATIC));
     events.push(recordEvent(account, 'customer.subscription.updated', subscription, AUTOMATIC, previousAttributes(before, subscription)));
   }
@@ -340,4 +404,86 @@ export function updateCard(context: ProviderContext, account: StripeAccount, sub
 /** POST /v1/customers emits customer.created like any other change. */
 export function announceCustomer(context: ProviderContext, account: StripeAccount, customer: Customer, request: RequestRef): void {
   publish(context, account, [recordEvent(account, 'customer.created', customer, request)]);
+}
+
+// --- discounts ---------------------------------------------------------------------------------
+
+type CheckoutDiscount = { applied: { coupon: string; promotionCode: string | null } | undefined } | { message: string };
+
+/**
+ * The discount a checkout is paid with: the one the session was made with (checked again, as it
+ * may have been used up since), or a promotion code typed on the page when the session allows one.
+ */
+function checkoutDiscount(account: StripeAccount, record: CheckoutRecord, typed: string | undefined, now: number): CheckoutDiscount {
+  const { coupons, promotionCodes } = account.data;
+  if (record.discount) {
+    const promotion = record.discount.promotionCode ? promotionCodes.get(record.discount.promotionCode) : undefined;
+    const coupon = coupons.get(record.discount.coupon);
+    const problem = promotion ? promotionCodeProblem(promotion, coupon, now) : coupon ? couponProblem(coupon, now) : `Coupon ${record.discount.coupon} no longer exists.`;
+    return problem ? { message: `${problem} Go back to the site and start again.` } : { applied: record.discount };
+  }
+  if (!record.allowPromotionCodes || !typed?.trim()) return { applied: undefined };
+  const promotion = findPromotionCode(promotionCodes.values(), typed);
+  if (!promotion) return { message: `${typed.trim()} is not a valid promotion code. Check it, or leave the field empty.` };
+  const coupon = coupons.get(promotion.promotion.coupon);
+  const problem = promotionCodeProblem(promotion, coupon, now);
+  if (problem) return { message: problem };
+  if (coupon?.currency && coupon.currency !== record.price.currency) return { message: `The promotion code ${promotion.code} is not valid for a purchase in ${record.price.currency.toUpperCase()}.` };
+  return { applied: { coupon: promotion.promotion.coupon, promotionCode: promotion.id } };
+}
+
+function redeem(account: StripeAccount, applied: { coupon: string; promotionCode: string | null }): void {
+  const coupon = account.data.coupons.get(applied.coupon);
+  if (coupon) coupon.times_redeemed += 1;
+  const promotion = applied.promotionCode ? account.data.promotionCodes.get(applied.promotionCode) : undefined;
+  if (promotion) promotion.times_redeemed += 1;
+}
+
+/** What the subscription's discount takes off the charge for the period from `periodStart`; a `once` coupon is spent by it. */
+function takeDiscount(account: StripeAccount, subscription: Subscription, periodStart: number): { amount: number; coupon: string } | undefined {
+  const off = discountOn(account, subscription, periodStart);
+  const discount = account.data.discounts.get(subscription.id);
+  if (off && discount && off.amount > 0) discount.spent = true;
+  return off;
+}
+
+function discountOn(account: StripeAccount, subscription: Subscription, periodStart: number): { amount: number; coupon: string } | undefined {
+  const discount = account.data.discounts.get(subscription.id);
+  const coupon = discount && account.data.coupons.get(discount.coupon);
+  if (!discount || !coupon) return undefined;
+  const item = itemOf(subscription);
+  return { amount: amountOff(coupon, discount, (item.price.unit_amount ?? 0) * (item.quantity ?? 1), periodStart), coupon: coupon.id };
+}
+
+/**
+ * POST /v1/invoices/create_preview for a subscription: the invoice its next renewal will make,
+ * with its discount, changing nothing. Stripe has none for a subscription that will not renew.
+ */
+export function previewRenewal(account: StripeAccount, subscription: Subscription, now: number): Invoice {
+  if (subscription.status === 'canceled' || subscription.status === 'incomplete' || subscription.cancel_at_period_end) {
+    throw new TransitionError(`Subscription ${subscription.id} has no upcoming invoice: it will not renew.`);
+  }
+  const next = copy(subscription);
+  const item = itemOf(next);
+  const previousPeriod = { start: item.current_period_start, end: item.current_period_end };
+  item.current_period_start = item.current_period_end;
+  item.current_period_end =
+    subscription.status === 'trialing'
+      ? afterCycles(subscription.billing_cycle_anchor, intervalOf(item.price), 1)
+      : afterCycles(subscription.billing_cycle_anchor, intervalOf(item.price), cyclesSoFar(subscription) + 1);
+  const invoice = newInvoice(
+    {
+      subscription: next,
+      customer: customerOf(account, subscription),
+      productName: productName(account, subscription),
+      billingReason: 'subscription_cycle',
+      previousPeriod,
+      discount: discountOn(account, subscription, item.current_period_start),
+    },
+    now,
+  );
+  // A preview is no invoice yet: Stripe gives it no id it could be fetched by, and charges it when the period ends.
+  invoice.status = 'draft';
+  invoice.next_payment_attempt = previousPeriod.end;
+  return invoice;
 }

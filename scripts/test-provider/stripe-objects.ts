@@ -7,6 +7,7 @@ import type { Interval, IntervalUnit } from './billing-cycle.ts';
 import { describeInterval } from './billing-cycle.ts';
 import { formatMoney } from './money.ts';
 import { newId } from './ids.ts';
+import type { AppliedDiscount, Coupon, PromotionCode } from './stripe-discounts.ts';
 
 /** The version the installed SDK sends; events say they were rendered for it. */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
@@ -68,7 +69,7 @@ export type Invoice = Pick<
   | 'id' | 'object' | 'account_country' | 'account_name' | 'amount_due' | 'amount_overpaid' | 'amount_paid' | 'amount_remaining' | 'amount_shipping' | 'attempt_count'
   | 'attempted' | 'auto_advance' | 'billing_reason' | 'collection_method' | 'created' | 'currency' | 'customer' | 'customer_email' | 'customer_name' | 'description'
   | 'discounts' | 'due_date' | 'effective_at' | 'ending_balance' | 'hosted_invoice_url' | 'invoice_pdf' | 'livemode' | 'metadata' | 'next_payment_attempt' | 'number'
-  | 'parent' | 'period_end' | 'period_start' | 'starting_balance' | 'status' | 'status_transitions' | 'subtotal' | 'total' | 'webhooks_delivered_at'
+  | 'parent' | 'period_end' | 'period_start' | 'starting_balance' | 'status' | 'status_transitions' | 'subtotal' | 'total' | 'total_discount_amounts' | 'webhooks_delivered_at'
 > & { lines: ApiList<InvoiceLine>; payments?: ApiList<InvoicePayment> };
 
 export type PaymentIntent = Pick<
@@ -125,6 +126,10 @@ export interface StripeData {
   portalSessions: Map<string, PortalSession>;
   events: StripeEvent[];
   idempotency: Map<string, IdempotentResult>;
+  coupons: Map<string, Coupon>;
+  promotionCodes: Map<string, PromotionCode>;
+  /** By subscription id: the coupon it was bought with, if any. */
+  discounts: Map<string, AppliedDiscount>;
 }
 
 /** A copy to send: later changes to the stored object must not show in what was already sent. */
@@ -237,6 +242,12 @@ export interface CheckoutRecord {
   price: Price;
   quantity: number;
   subscriptionMetadata: Record<string, string>;
+  /** `discounts[0]`: a coupon, or a promotion code (and its coupon). */
+  discount: { coupon: string; promotionCode: string | null } | undefined;
+  /** `subscription_data[trial_period_days]`. */
+  trialDays: number | undefined;
+  /** `allow_promotion_codes`: the page asks for a code. */
+  allowPromotionCodes: boolean;
 }
 
 export function newCheckoutSession(fields: NewCheckoutSession, baseUrl: string, now: number): CheckoutSession {
@@ -371,19 +382,32 @@ function lineDescription(item: SubscriptionItem, productName: string): string {
  * on a subscription's first invoice); the billed period is on the line: lines.data[0].period.
  */
 export function newInvoice(
-  fields: { subscription: Subscription; customer: Customer; productName: string; billingReason: 'subscription_create' | 'subscription_cycle'; previousPeriod: { start: number; end: number } },
+  fields: {
+    subscription: Subscription;
+    customer: Customer;
+    productName: string;
+    billingReason: 'subscription_create' | 'subscription_cycle';
+    previousPeriod: { start: number; end: number };
+    /** A trial's invoice: nothing to pay for its period. */
+    trial?: boolean;
+    /** What a discount takes off, and which one. */
+    discount?: { amount: number; coupon: string } | undefined;
+  },
   now: number,
 ): Invoice {
   const id = newId('in_');
   const item = itemOf(fields.subscription);
-  const amount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+  const amount = fields.trial ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+  const off = fields.discount && fields.discount.amount > 0 ? fields.discount : undefined;
+  const total = amount - (off?.amount ?? 0);
+  const discountAmounts = off ? [{ amount: off.amount, discount: `di_${off.coupon}` }] : [];
   const line: InvoiceLine = {
     id: newId('il_'),
     object: 'line_item',
     amount,
     currency: item.price.currency,
-    description: lineDescription(item, fields.productName),
-    discount_amounts: [],
+    description: fields.trial ? `Trial period for ${fields.productName}` : lineDescription(item, fields.productName),
+    discount_amounts: discountAmounts,
     discountable: true,
     discounts: [],
     invoice: id,
@@ -407,10 +431,10 @@ export function newInvoice(
     object: 'invoice',
     account_country: 'IN',
     account_name: 'Local test provider',
-    amount_due: amount,
+    amount_due: total,
     amount_overpaid: 0,
     amount_paid: 0,
-    amount_remaining: amount,
+    amount_remaining: total,
     amount_shipping: 0,
     attempt_count: 0,
     attempted: false,
@@ -441,7 +465,8 @@ export function newInvoice(
     status: 'open',
     status_transitions: { finalized_at: now, marked_uncollectible_at: null, paid_at: null, voided_at: null },
     subtotal: amount,
-    total: amount,
+    total,
+    total_discount_amounts: discountAmounts,
     webhooks_delivered_at: now,
   };
 }

@@ -173,6 +173,11 @@ export const HOOKS = {
   giftRefused: 'data-gift-refused',
   /** The page that shows a new gift link: its fields. */
   giftField: 'data-gift',
+  /**
+   * On the wall, one price block per plan and offer its card can show (value `plan.offer`, or
+   * `plan.full`); the edge keeps the one chosen for the reader (src/paywall/offers.ts).
+   */
+  planOffer: 'data-plan-offer',
   /** The newsroom's dashboard: where the edge puts the period's figures. */
   newsroom: 'data-newsroom',
   /**
@@ -210,7 +215,8 @@ export type RegionHook =
   | typeof HOOKS.giftFrom
   | typeof HOOKS.giftRefused
   | typeof HOOKS.experimentArm
-  | typeof HOOKS.wallLine;
+  | typeof HOOKS.wallLine
+  | typeof HOOKS.planOffer;
 
 /** The comment that opens a region, naming its hook and the hook's value, if it has one. */
 export function regionStart(name: RegionHook, value?: string): string {

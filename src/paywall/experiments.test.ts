@@ -51,6 +51,7 @@ describe('content/experiments.json', () => {
     ['a control that varies something', file({ id: 'x', start: '2027-01-01', end: '2027-02-01', arms: [{ name: 'a', weight: 1, freeStoriesPerMonth: otherAnonymous }, { name: 'b', weight: 1, freeStoriesPerMonth: otherAnonymous }] }), ['experiments.0.arms.0', 'the control']],
     ['an arm that varies nothing', file(experiment('x', '2027-01-01', '2027-02-01', {})), ['experiments.0.arms.1', 'say what this arm changes']],
     ['an unknown plan', file(experiment('x', '2027-01-01', '2027-02-01', { highlightedPlan: 'no-such-plan' })), ['experiments.0.arms.1.highlightedPlan', '"no-such-plan" is not the id of a plan']],
+    ['an offer that is not one', file(experiment('x', '2027-01-01', '2027-02-01', { offer: 'no-such-offer' })), ['experiments.0.arms.1.offer', '"no-such-offer" is not an offer for experiments’ arms']],
     ['a zero weight', file(experiment('x', '2027-01-01', '2027-02-01', { weight: 0, freeStoriesPerMonth: otherAnonymous })), ['experiments.0.arms.1.weight']],
     ['an unknown variable', file(experiment('x', '2027-01-01', '2027-02-01', { paywallColour: 'red' })), ['experiments.0.arms.1', 'paywallColour']],
     ['wall copy without its button', file(experiment('x', '2027-01-01', '2027-02-01', { wallCopy: { headline: 'Support us.', text: 'Please.' } })), ['experiments.0.arms.1.wallCopy.button']],
@@ -69,6 +70,13 @@ describe('content/experiments.json', () => {
     const message = problems(raw);
     expect(message).toContain('content/experiments.json is not valid');
     for (const text of expected) expect(message).toContain(text);
+  });
+
+  const notForArms = plansFile.offers.find((offer) => offer.for !== 'arm');
+  it.skipIf(!notForArms)('refuses an arm’s offer that content/plans.json keeps for other readers (a win-back, a code’s)', () => {
+    const message = problems(file(experiment('x', '2027-01-01', '2027-02-01', { offer: notForArms!.id })));
+    expect(message).toContain('experiments.0.arms.1.offer');
+    expect(message).toContain(`"${notForArms!.id}" is not an offer for experiments’ arms`);
   });
 
   it('lets experiments on different variables, or one after another, run', () => {

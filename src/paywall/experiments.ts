@@ -109,6 +109,17 @@ export function experimentsSchemaFor(site: Settings, plans: PlansFile) {
               message: `"${arm.highlightedPlan}" is not the id of a plan in content/plans.json (ids: ${planIds.join(', ')})`,
             });
           }
+          if (arm.offer !== undefined) {
+            const offer = plans.offers.find((candidate) => candidate.id === arm.offer);
+            const forArms = plans.offers.filter((candidate) => candidate.for === 'arm').map((candidate) => candidate.id);
+            if (offer?.for !== 'arm') {
+              ctx.addIssue({
+                code: 'custom',
+                path: at('arms', armIndex, 'offer'),
+                message: `"${arm.offer}" is not an offer for experiments’ arms in content/plans.json (offers with "for": "arm": ${forArms.join(', ') || 'none'})`,
+              });
+            }
+          }
           const { anonymous, registered } = allowancesOfArm(arm, site);
           if ((registered === 0) !== (site.registeredStoriesPerMonth === 0)) {
             ctx.addIssue({
