@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseDataFile } from './config-error.ts';
+import { refusalOf } from '../../test/refusal.ts';
 import {
   experimentsFile,
   experimentsFileSchema,
@@ -29,15 +29,7 @@ function experiment(id: string, start: string, end: string, arm: Record<string, 
   return { id, start, end, arms: [{ name: 'control', weight: 1 }, { name: 'other', weight: 1, ...arm }] };
 }
 
-function problems(raw: unknown): string {
-  try {
-    parseDataFile(experimentsFileSchema, raw, 'content/experiments.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('the file was accepted');
-}
+const problems = (raw: unknown) => refusalOf(experimentsFileSchema, raw, 'content/experiments.json');
 
 describe('content/experiments.json', () => {
   it('accepts what content/ holds, and an empty list', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseDataFile } from './config-error.ts';
+import { refusalOf } from '../../test/refusal.ts';
+import { parseDataFile } from './config-error.ts';
 import { checkCode, offerForCheckout, offersFor, offerTerms } from './offers.ts';
 import { chargeOf, formatMinor, plansFile, plansFileSchema } from './plans.ts';
 import { settings } from './settings.ts';
@@ -26,15 +27,7 @@ const fixture = {
 };
 const file = parseDataFile(plansFileSchema, fixture, 'content/plans.json');
 
-function problem(raw: unknown): string {
-  try {
-    parseDataFile(plansFileSchema, raw, 'content/plans.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the file to be refused');
-}
+const problem = (raw: unknown) => refusalOf(plansFileSchema, raw, 'content/plans.json');
 
 describe('offers in content/plans.json', () => {
   it('parses the publication’s own offers, each for a plan it has', () => {

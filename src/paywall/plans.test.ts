@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPrice, planCards, plansFileSchema, planLength, pricePerMonth } from './plans.ts';
-import { parseDataFile, ConfigError } from './config-error.ts';
+import { refusalOf } from '../../test/refusal.ts';
+import { parseDataFile } from './config-error.ts';
 
 describe('plans', () => {
   it('rounds the monthly figure down, as the plan cards show it', () => {
@@ -42,15 +43,7 @@ describe('plans', () => {
 
   describe('a broken plans file gets a message naming the file and the field', () => {
     const valid = { renewal: 'Renews.', plans: [{ id: 'a', name: 'A', price: 100, months: 1 }], includes: [] };
-    const problem = (raw: unknown) => {
-      try {
-        parseDataFile(plansFileSchema, raw, 'content/plans.json');
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message;
-      }
-      throw new Error('expected the file to be refused');
-    };
+    const problem = (raw: unknown) => refusalOf(plansFileSchema, raw, 'content/plans.json');
 
     it('accepts a valid file', () => {
       expect(parseDataFile(plansFileSchema, valid, 'content/plans.json').plans).toHaveLength(1);
