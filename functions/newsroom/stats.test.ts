@@ -30,6 +30,8 @@ describe('the results page’s statistics', () => {
 
   it('has no interval without readers', () => {
     expect(wilson(0, 0)).toBeNull();
+    // More outcomes than readers (one reader, two checkouts started) is no rate.
+    expect(wilson(3, 2)).toBeNull();
     expect(newcombe({ successes: 0, trials: 0 }, { successes: 1, trials: 2 })).toBeNull();
   });
 

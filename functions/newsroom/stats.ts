@@ -16,9 +16,10 @@ export interface Interval {
   high: number;
 }
 
-/** Wilson's score interval for `successes` out of `trials`; null when there were no trials. */
+/** Wilson's score interval for `successes` out of `trials`; null when there were no trials, or more successes than trials. */
 export function wilson(successes: number, trials: number, z = Z_95): Interval | null {
-  if (trials <= 0) return null;
+  // More outcomes than readers exposed (a reader who started two checkouts) is no rate: no interval.
+  if (trials <= 0 || successes < 0 || successes > trials) return null;
   const p = successes / trials;
   const z2 = z * z;
   const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);

@@ -16,7 +16,7 @@ import { safePage, type SafeStatus } from '../pages/index.ts';
 import { retryAfter } from '../response/index.ts';
 import { logInAs, refreshSession } from '../session/issue.ts';
 import { bindCheckout, boundCheckouts } from './binding.ts';
-import { applySubscription, checkoutOutcome, codeRedemptions, recordCheckoutStart } from './ledger.ts';
+import { applySubscription, checkoutOutcome, codeRedemptions, hadOffer, recordCheckoutStart } from './ledger.ts';
 import { OfferRefusedError, PaymentsConfigError, ProviderNotFoundError, ProviderUnavailableError } from './provider.ts';
 import { paymentProvider } from './providers.ts';
 import { exposedArms, runningNow } from '../experiments/index.ts';
@@ -107,7 +107,7 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
   const arms = await exposedArms(c, new Date(now * 1000));
   if (typedCode) {
     const known = findCode(typedCode);
-    const checked = checkCode(typedCode, new Date(now * 1000), known ? await codeRedemptions(c.env.DB, known.code) : 0);
+    const checked = checkCode(typedCode, new Date(now * 1000), known ? await codeRedemptions(c.env.DB, known.code, now) : 0);
     if (!checked.ok) return offerRefused('That code does not work', checked.message);
     ({ plan, offer, code } = checked);
   } else {
@@ -118,6 +118,10 @@ export async function startCheckout(c: Context<AppEnv>): Promise<Response> {
       offer = offerForCheckout(plan.id, form['offer'], { lapsed, override });
       if (!offer) return offerRefused('That offer is not open to you', 'The offer on that card is not one we can give you now; the plans show what we can.');
     }
+  }
+  // Each offer once per reader: a trial or a win-back bought, cancelled and bought again would be free for ever.
+  if (offer && record && (await hadOffer(c.env.DB, record.account_id, offer.id))) {
+    return offerRefused('You have had this offer', 'Each offer is for one subscription per reader, and yours has had it. The plans show our prices without it.');
   }
 
   const provider = paymentProvider(c.env);

@@ -81,9 +81,34 @@ export async function recordCheckoutStart(
     .run();
 }
 
-/** How many paid checkouts have used a promo code (as plans.json spells it); a duplicate purchase, refunded, does not count. */
-export async function codeRedemptions(db: D1Database, code: string): Promise<number> {
-  return (await db.prepare('SELECT COUNT(*) AS used FROM checkouts WHERE code = ? AND completed_at IS NOT NULL AND duplicate = 0').bind(code).first<number>('used')) ?? 0;
+/**
+ * How long a checkout started with a promo code holds one of its redemptions: Stripe's checkout
+ * sessions expire after a day. Without the hold, any number of checkouts started before the first
+ * was paid would all get the code.
+ */
+export const CODE_HOLD_SECONDS = 86_400;
+
+/**
+ * How many of a promo code's redemptions are taken (as plans.json spells it): paid checkouts, and
+ * checkouts started in the last CODE_HOLD_SECONDS and not paid yet. A duplicate purchase, refunded,
+ * takes none.
+ */
+export async function codeRedemptions(db: D1Database, code: string, now: number): Promise<number> {
+  return (
+    (await db
+      .prepare('SELECT COUNT(*) AS used FROM checkouts WHERE code = ? AND duplicate = 0 AND (completed_at IS NOT NULL OR created_at > ?)')
+      .bind(code, now - CODE_HOLD_SECONDS)
+      .first<number>('used')) ?? 0
+  );
+}
+
+/** Whether an account has already bought a subscription through this offer: each offer is once per reader. */
+export async function hadOffer(db: D1Database, accountId: string, offer: string): Promise<boolean> {
+  const row = await db
+    .prepare('SELECT 1 AS had FROM checkouts WHERE offer = ?1 AND (account_id = ?2 OR started_by = ?2) AND completed_at IS NOT NULL AND duplicate = 0 LIMIT 1')
+    .bind(offer, accountId)
+    .first<number>('had');
+  return row === 1;
 }
 
 /** What became of a checkout: the account that got the subscription, and whether the purchase made it. */
@@ -236,6 +261,7 @@ interface State {
   status: 'active' | 'past_due' | 'ended' | null;
   current_period_end: number | null;
   cancel_at_period_end: 0 | 1 | null;
+  last_payment_at: number | null;
 }
 
 /**
@@ -246,7 +272,7 @@ async function batchBetweenStates(db: D1Database, { provider, checkout }: ApplyI
   const state = db
     .prepare(
       `SELECT (SELECT completed_at FROM checkouts WHERE provider = ?2 AND id = ?3) AS checkout_completed_at,
-              s.provider_subscription_id, s.status, s.current_period_end, s.cancel_at_period_end
+              s.provider_subscription_id, s.status, s.current_period_end, s.cancel_at_period_end, s.last_payment_at
          FROM (SELECT 1) LEFT JOIN subscriptions s ON s.account_id = ${account.sql}`,
     )
     .bind(account.value, provider.name, checkout?.id ?? null);
@@ -274,8 +300,10 @@ function changes({ subscription: sub, checkout }: ApplyInput, { before, after }:
     if (before.status !== 'ended') change('ended');
   } else if (after.status === 'past_due') {
     if (before.status !== 'past_due') change('past_due');
-  } else if (isLive(before.status) && (after.current_period_end! > before.current_period_end! || before.status === 'past_due')) {
-    // Stripe moves the period on when a renewal fails, so paying it late moves nothing: still a renewal.
+  } else if (isLive(before.status) && before.last_payment_at !== null && (after.current_period_end! > before.current_period_end! || before.status === 'past_due')) {
+    // Stripe moves the period on when a renewal fails, so paying it late moves nothing: still a
+    // renewal. A trial's end moves the period too, but its first charge is no renewal: a renewal
+    // follows a period that was paid for.
     change('renewed');
   }
   if (isLive(after.status) && after.cancel_at_period_end === 1 && !(held && before.cancel_at_period_end === 1)) change('cancelling');

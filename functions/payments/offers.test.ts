@@ -5,6 +5,8 @@ import { formatDay } from '../../src/paywall/dates.ts';
 import { introductoryCharge } from '../../src/paywall/offers.ts';
 import { chargeOf, findPlan, formatMinor, plansFile, type Offer, type Plan } from '../../src/paywall/plans.ts';
 import { ledgerOf, Payments, uniqueEmail } from '../../test/edge/payments.ts';
+import { CODE_HOLD_SECONDS } from './ledger.ts';
+import { queue } from '../../test/edge/analytics.ts';
 import { storyWith } from '../../test/edge/publication.ts';
 import { Outbox, Reader } from '../../test/edge/readers.ts';
 
@@ -84,6 +86,16 @@ describe('stripe: offers', () => {
     }
     expect(charged).toEqual([...Array<number>(periods - 1).fill(introductoryCharge(offer)!), chargeOf(plan), chargeOf(plan)]);
     expect((await subscriptionRow(email))!.next_charge_amount).toBe(chargeOf(plan));
+
+    // Each offer once per reader: lapsed again, they do not get the introductory price twice.
+    await p.control(`subscriptions/${bought.provider_subscription_id}/cancel`);
+    await p.deliverAll();
+    expect((await ledgerOf(email))?.status).toBe('ended');
+    const invoices = (await p.api<{ data: unknown[] }>('/v1/invoices')).data.length;
+    const again = await reader.post(PAGES.subscribe, { plan: plan.id, offer: offer.id, return: premium });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('You have had this offer');
+    expect((await p.api<{ data: unknown[] }>('/v1/invoices')).data).toHaveLength(invoices);
   });
 
   it.skipIf(!winBack)('refuses the win-back offer to a reader who never subscribed, and starts no checkout', async () => {
@@ -119,21 +131,34 @@ describe('stripe: offers', () => {
     await p.deliverAll();
     expect((await subscriptionRow(email))?.status).toBe('active');
 
-    // Used up: as many paid checkouts with the code as it allows.
-    const used = await env.DB.prepare('SELECT COUNT(*) AS n FROM checkouts WHERE code = ? AND completed_at IS NOT NULL').bind(code.code).first<number>('n');
-    const fill = env.DB.prepare("INSERT INTO checkouts (provider, id, plan, created_at, completed_at, code) VALUES ('stripe', ?, ?, 0, 0, ?)");
-    await env.DB.batch(Array.from({ length: code.maxRedemptions - used! }, () => fill.bind(`cs_test_${crypto.randomUUID().replaceAll('-', '')}`, plan.id, code.code)));
+    // Used up: paid checkouts with the code, and one started within the hold and not paid yet,
+    // as many as it allows. Started checkouts hold their place, so many started at once cannot all
+    // have the code; one left unpaid past the hold gives its place back.
+    const now = Math.floor(Date.now() / 1000);
+    const used = await env.DB.prepare('SELECT COUNT(*) AS n FROM checkouts WHERE code = ? AND (completed_at IS NOT NULL OR created_at > ?)')
+      .bind(code.code, now - CODE_HOLD_SECONDS)
+      .first<number>('n');
+    const free = code.maxRedemptions - used!;
+    expect(free, 'the code has a place left for this test').toBeGreaterThan(0);
+    const paid = env.DB.prepare("INSERT INTO checkouts (provider, id, plan, created_at, completed_at, code) VALUES ('stripe', ?, ?, 0, 0, ?)");
+    await env.DB.batch(Array.from({ length: free - 1 }, () => paid.bind(`cs_test_fill${crypto.randomUUID().replaceAll('-', '')}`, plan.id, code.code)));
+    const held = `cs_test_held${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.DB.prepare("INSERT INTO checkouts (provider, id, plan, created_at, code) VALUES ('stripe', ?, ?, ?, ?)").bind(held, plan.id, now - 60, code.code).run();
     const usedUp = await p.browser().post(PAGES.subscribe, { code: code.code, return: premium });
     expect(usedUp.status).toBe(400);
     expect(await usedUp.text()).toContain('used as many times as it allows');
-    await env.DB.prepare("DELETE FROM checkouts WHERE code = ? AND created_at = 0").bind(code.code).run();
+    await env.DB.prepare('UPDATE checkouts SET created_at = ? WHERE id = ?').bind(now - CODE_HOLD_SECONDS - 1, held).run();
+    expect((await p.browser().post(PAGES.subscribe, { code: code.code, return: premium })).status, 'an abandoned checkout gives its place back').toBe(303);
+    await env.DB.prepare("DELETE FROM checkouts WHERE code = ? AND (id LIKE 'cs_test_fill%' OR id = ?)").bind(code.code, held).run();
   });
 
   it.skipIf(!trial)('a trial reads at once for nothing, and its end is the next charge, at the plan’s price', async () => {
     const offer = trial!;
     const plan = planOf(offer);
-    const p = await Payments.open('stripe');
+    const { binding, counted } = queue();
+    const p = await Payments.open('stripe', { ANALYTICS: binding });
     const browser = p.browser();
+    const changes = () => counted('subscription').map((candidate) => candidate.change);
     const started = await browser.post(PAGES.subscribe, { plan: plan.id, offer: offer.id, return: premium });
     const checkoutId = started.headers.get('Location')!.match(/cs_test_\w+/)![0];
     const email = uniqueEmail('trial');
@@ -147,6 +172,11 @@ describe('stripe: offers', () => {
     await p.control(`subscriptions/${row.provider_subscription_id}/renew`);
     await p.deliverAll();
     expect((await subscriptionRow(email))!.last_payment_amount).toBe(introductoryCharge(offer) ?? chargeOf(plan));
+    // The trial's end is the first charge, not a renewal; the charge after it is the first renewal.
+    expect(changes()).toEqual(['started']);
+    await p.control(`subscriptions/${row.provider_subscription_id}/renew`);
+    await p.deliverAll();
+    expect(changes()).toEqual(['started', 'renewed']);
   });
 });
 

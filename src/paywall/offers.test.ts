@@ -88,6 +88,8 @@ describe('which offer a reader’s cards show', () => {
     expect(offerForCheckout('quarterly', 'back', { lapsed: true }, file)?.id).toBe('back');
     expect(offerForCheckout('quarterly', 'back', { lapsed: false }, file)).toBeUndefined();
     expect(offerForCheckout('yearly', 'coded', { lapsed: false }, file)).toBeUndefined();
+    // A lapsed reader may still take the offer for everyone that the subscribe page shows them.
+    expect(offerForCheckout('quarterly', 'intro', { lapsed: true }, file)?.id).toBe('intro');
   });
 });
 

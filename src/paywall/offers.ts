@@ -82,12 +82,16 @@ export function keepsOfferRegion(chosen: Map<string, Offer>, value: string): boo
 }
 
 /**
- * The offer a checkout form names, if this reader may have it: the one their cards show them.
- * A form is the browser's word, so an offer the reader was not shown is refused, not charged.
+ * The offer a checkout form names, if this reader may have it: the one their cards on the wall
+ * show them, or the plan's offer for everyone. A form is the browser's word, so an offer the
+ * reader could not have been shown is refused, not charged.
  */
 export function offerForCheckout(planId: string, offerId: string, reader: OfferReader, file: PlansFile = plansFile): Offer | undefined {
-  const offer = offersFor(reader, file).get(planId);
-  return offer?.id === offerId ? offer : undefined;
+  const shown = offersFor(reader, file).get(planId);
+  if (shown?.id === offerId) return shown;
+  // The subscribe page, which the edge does not tailor, shows every reader the offers for everyone.
+  const forEveryone = offersFor({ lapsed: false }, file).get(planId);
+  return forEveryone?.id === offerId ? forEveryone : undefined;
 }
 
 export type CodeCheck = { ok: true; code: PromoCode; offer: Offer; plan: Plan } | { ok: false; message: string };
